@@ -1,0 +1,27 @@
+/** Every way a bundle can be wrong, with a stable code the UI and tests can rely on. */
+export type BundleErrorCode =
+  | 'MANIFEST_MISSING'
+  | 'MANIFEST_NOT_JSON'
+  | 'UNSUPPORTED_FORMAT_VERSION'
+  | 'MANIFEST_SCHEMA'
+  | 'LABELS_INCONSISTENT'
+  | 'SIGNATURE_MISSING'
+  | 'UNTRUSTED_KEY'
+  | 'SIGNATURE_INVALID'
+  | 'FILE_MISSING'
+  | 'FILE_SIZE_MISMATCH'
+  | 'FILE_HASH_MISMATCH'
+  | 'LABEL_COUNT_MISMATCH'
+  | 'MODEL_UNREADABLE';
+
+export class BundleError extends Error {
+  override readonly name = 'BundleError';
+  constructor(
+    readonly code: BundleErrorCode,
+    message: string,
+    /** The bundle file the problem is in, when there is one. */
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}

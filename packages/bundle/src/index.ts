@@ -1,0 +1,9 @@
+export { fromBase64, fromHex, sha256Hex, sha256HexSync, toBase64, toHex } from './bytes.ts';
+export { canonicalJson } from './canonical-json.ts';
+export { BundleError, type BundleErrorCode } from './errors.ts';
+export { checkLabelConsistency, parseManifest, SUPPORTED_FORMAT_VERSIONS, validateManifest } from './manifest.ts';
+export type { BundleManifest, Model } from './manifest.types.ts';
+export { type OnnxSignature, type OnnxValueInfo, readOnnxSignature } from './onnx-shape.ts';
+export { generateKeyPair, keyIdOf, signedBytes, signManifest, type TrustedKey, verifyManifestSignature } from './signature.ts';
+export { type BundleSource, checkLabelCount, modelEntries, type VerifiedBundle, verifyBundle } from './verify.ts';
+export { DEFAULT_TRUSTED_KEYS } from './trusted-keys.ts';

@@ -1,0 +1,120 @@
+// Generated from schema/manifest.schema.json by scripts/generate-types.ts. Do not edit.
+
+export type FileName = string;
+export type Sha256 = string;
+export type DiseaseLabel = string;
+
+/**
+ * manifest.json of a Leafcheck model bundle. The single source of truth for TypeScript and Python.
+ */
+export interface BundleManifest {
+  /**
+   * Version of this manifest format; readers refuse versions they do not know.
+   */
+  formatVersion: 1;
+  bundleVersion: string;
+  createdAt: string;
+  models: {
+    species: Model;
+    disease: Model;
+  };
+  /**
+   * Every non-model file of the bundle with its size and hash (advice.json, model-card.md, ...).
+   */
+  files: {
+    [k: string]: FileRef;
+  };
+  taxonomy: {
+    /**
+     * Crop name -> its disease classes, PlantVillage style Crop___Disease.
+     */
+    crops: {
+      /**
+       * @minItems 1
+       */
+      [k: string]: DiseaseLabel[];
+    };
+    /**
+     * The species label meaning 'no leaf in this photo'.
+     */
+    notALeaf: string;
+  };
+  thresholds: {
+    /**
+     * Not-a-leaf probability at or above which the photo is rejected.
+     */
+    notALeaf: number;
+    /**
+     * Minimum top crop probability when the farmer did not choose the crop.
+     */
+    crop: number;
+    /**
+     * Minimum top disease probability for a diagnosis.
+     */
+    disease: number;
+    /**
+     * Minimum gap between the top two diseases.
+     */
+    margin: number;
+  };
+  /**
+   * Held-out metrics, e.g. {"disease.top1.plantvillage": 0.98}.
+   */
+  metrics: {
+    [k: string]: number;
+  };
+  provenance: {
+    dataSources: {
+      name: string;
+      licence: string;
+      url?: string;
+      images?: number;
+    }[];
+    baseWeights: string;
+    codeCommit: string;
+    command: string;
+    runId: string;
+  };
+  /**
+   * Ed25519 over the canonical JSON of this manifest without this field.
+   */
+  signature?: {
+    algorithm: 'Ed25519';
+    keyId: string;
+    value: string;
+  };
+}
+export interface Model {
+  file: FileName;
+  sha256: Sha256;
+  bytes: number;
+  input: {
+    name: string;
+    /**
+     * Batch, height, width, RGB channels.
+     */
+    layout: 'NHWC';
+    /**
+     * Raw RGB 0-255; normalisation lives inside the graph.
+     */
+    dtype: 'uint8';
+    height: number;
+    width: number;
+    /**
+     * Centre square crop of the oriented photo, then bilinear resize.
+     */
+    resize: 'center-crop-bilinear';
+  };
+  output: {
+    name: string;
+    /**
+     * @minItems 2
+     */
+    labels: string[];
+  };
+  temperature: number;
+}
+export interface FileRef {
+  sha256: Sha256;
+  bytes: number;
+}

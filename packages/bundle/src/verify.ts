@@ -1,0 +1,93 @@
+import { sha256Hex } from './bytes.ts';
+import { BundleError } from './errors.ts';
+import { parseManifest } from './manifest.ts';
+import type { BundleManifest, Model } from './manifest.types.ts';
+import { readOnnxSignature } from './onnx-shape.ts';
+import { type TrustedKey, verifyManifestSignature } from './signature.ts';
+
+/** Where bundle files come from: a directory in Node, fetch or Cache Storage in the browser. */
+export interface BundleSource {
+  /** The file's bytes, or null when it does not exist. */
+  read(name: string): Promise<Uint8Array | null>;
+}
+
+export interface VerifiedBundle {
+  manifest: BundleManifest;
+  signedBy: TrustedKey;
+  /** Every verified file's bytes, by name. */
+  files: ReadonlyMap<string, Uint8Array>;
+}
+
+export function modelEntries(manifest: BundleManifest): [kind: 'species' | 'disease', model: Model][] {
+  return [
+    ['species', manifest.models.species],
+    ['disease', manifest.models.disease],
+  ];
+}
+
+/** Checks the output width of an ONNX model against the labels the manifest gives it. */
+export function checkLabelCount(kind: string, model: Model, bytes: Uint8Array): void {
+  let outputs: ReturnType<typeof readOnnxSignature>['outputs'];
+  try {
+    outputs = readOnnxSignature(bytes).outputs;
+  } catch (err) {
+    throw new BundleError('MODEL_UNREADABLE', `${model.file} is not a readable ONNX model: ${(err as Error).message}`, model.file);
+  }
+  const out = outputs.find((o) => o.name === model.output.name);
+  if (!out) {
+    throw new BundleError('MODEL_UNREADABLE', `${model.file} has no output named "${model.output.name}"`, model.file);
+  }
+  const width = out.dims[out.dims.length - 1];
+  if (width !== model.output.labels.length) {
+    throw new BundleError(
+      'LABEL_COUNT_MISMATCH',
+      `${model.file}: the ${kind} model outputs ${width} classes but the manifest lists ${model.output.labels.length} labels`,
+      model.file,
+    );
+  }
+}
+
+async function checkedFile(source: BundleSource, name: string, bytes: number, sha256: string): Promise<Uint8Array> {
+  const data = await source.read(name);
+  if (data === null) throw new BundleError('FILE_MISSING', `${name} is missing from the bundle`, name);
+  if (data.byteLength !== bytes) {
+    throw new BundleError(
+      'FILE_SIZE_MISMATCH',
+      `${name} is ${data.byteLength} bytes but the manifest says ${bytes} (incomplete download or wrong file)`,
+      name,
+    );
+  }
+  const actual = await sha256Hex(data);
+  if (actual !== sha256) {
+    throw new BundleError('FILE_HASH_MISMATCH', `${name} has sha256 ${actual} but the manifest says ${sha256}`, name);
+  }
+  return data;
+}
+
+/**
+ * Verifies a whole bundle before anything uses it: manifest, signature by a trusted key,
+ * then every file's size and sha256, then each model's output width against its labels.
+ */
+export async function verifyBundle(source: BundleSource, trusted: readonly TrustedKey[]): Promise<VerifiedBundle> {
+  const manifestBytes = await source.read('manifest.json');
+  if (manifestBytes === null) throw new BundleError('MANIFEST_MISSING', 'manifest.json is missing from the bundle', 'manifest.json');
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes);
+  } catch {
+    throw new BundleError('MANIFEST_NOT_JSON', 'manifest.json is not valid UTF-8 text', 'manifest.json');
+  }
+  const manifest = parseManifest(text);
+  const signedBy = verifyManifestSignature(manifest, trusted);
+
+  const files = new Map<string, Uint8Array>([['manifest.json', manifestBytes]]);
+  for (const [kind, model] of modelEntries(manifest)) {
+    const bytes = await checkedFile(source, model.file, model.bytes, model.sha256);
+    checkLabelCount(kind, model, bytes);
+    files.set(model.file, bytes);
+  }
+  for (const [name, ref] of Object.entries(manifest.files)) {
+    files.set(name, await checkedFile(source, name, ref.bytes, ref.sha256));
+  }
+  return { manifest, signedBy, files };
+}

@@ -1,0 +1,119 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { BundleError } from '../src/errors.ts';
+import { dirSource, writeSignedBundle } from '../src/node.ts';
+import { generateKeyPair } from '../src/signature.ts';
+import { verifyBundle } from '../src/verify.ts';
+import { copyOfBundle, FIXTURES, fixtureKey } from './fixtures.ts';
+
+async function failure(dir: string, keys = [fixtureKey('signed-by-python')]): Promise<BundleError> {
+  try {
+    await verifyBundle(dirSource(dir), keys);
+  } catch (err) {
+    if (err instanceof BundleError) return err;
+    throw err;
+  }
+  throw new Error('verification unexpectedly passed');
+}
+
+function flipByte(path: string, offset: number, mask = 0xff): void {
+  const data = readFileSync(path);
+  data[offset] = (data[offset] as number) ^ mask;
+  writeFileSync(path, data);
+}
+
+describe('cross-language signatures', () => {
+  it('verifies the bundle signed by Python', async () => {
+    const v = await verifyBundle(dirSource(join(FIXTURES, 'signed-by-python')), [fixtureKey('signed-by-python')]);
+    expect(v.signedBy.keyId).toBe(fixtureKey('signed-by-python').keyId);
+    expect([...v.files.keys()].sort()).toEqual(['advice.json', 'disease.onnx', 'manifest.json', 'model-card.md', 'species.onnx']);
+  });
+
+  it('verifies the bundle signed by TypeScript', async () => {
+    const v = await verifyBundle(dirSource(join(FIXTURES, 'signed-by-ts')), [fixtureKey('signed-by-ts')]);
+    expect(v.manifest.bundleVersion).toBe('0.0.2-ts-fixture');
+  });
+
+  it('refuses a bundle signed by a key it does not trust', async () => {
+    const err = await failure(join(FIXTURES, 'signed-by-ts'));
+    expect(err.code).toBe('UNTRUSTED_KEY');
+  });
+});
+
+describe('tampering', () => {
+  const files = ['species.onnx', 'disease.onnx', 'advice.json', 'model-card.md'];
+
+  it.each(files)('a flipped byte anywhere in %s names that file', async (name) => {
+    const dir = copyOfBundle('signed-by-python');
+    const size = readFileSync(join(dir, name)).byteLength;
+    const offsets = [0, 1, Math.floor(size / 3), Math.floor(size / 2), size - 2, size - 1];
+    for (const offset of offsets) {
+      flipByte(join(dir, name), offset);
+      const err = await failure(dir);
+      expect(err.code).toBe('FILE_HASH_MISMATCH');
+      expect(err.file).toBe(name);
+      expect(err.message).toContain(name);
+      flipByte(join(dir, name), offset); // restore
+    }
+    rmSync(dir, { recursive: true });
+  });
+
+  it('a flipped byte at any offset of manifest.json is caught and names the manifest', async () => {
+    const dir = copyOfBundle('signed-by-python');
+    const path = join(dir, 'manifest.json');
+    const size = readFileSync(path).byteLength;
+    const codes = new Set<string>();
+    // Two kinds of flip: a low bit (stays ASCII, so the JSON usually still parses) and all bits.
+    for (const mask of [0x01, 0xff]) {
+      for (let offset = 0; offset < size; offset++) {
+        flipByte(path, offset, mask);
+        const err = await failure(dir);
+        expect(err.file, `offset ${offset} mask ${mask}`).toBe('manifest.json');
+        expect(err.message).toContain('manifest.json');
+        codes.add(err.code);
+        flipByte(path, offset, mask);
+      }
+    }
+    expect(codes).toContain('SIGNATURE_INVALID');
+    expect(codes).toContain('MANIFEST_SCHEMA');
+    rmSync(dir, { recursive: true });
+  }, 120_000);
+
+  it('a half-downloaded model gives a size mismatch naming the file', async () => {
+    const dir = copyOfBundle('signed-by-python');
+    const data = readFileSync(join(dir, 'disease.onnx'));
+    writeFileSync(join(dir, 'disease.onnx'), data.subarray(0, data.byteLength >> 1));
+    const err = await failure(dir);
+    expect(err.code).toBe('FILE_SIZE_MISMATCH');
+    expect(err.message).toMatch(/^disease\.onnx is \d+ bytes but the manifest says \d+/);
+  });
+
+  it('a missing file and a missing manifest are named', async () => {
+    const dir = copyOfBundle('signed-by-python');
+    rmSync(join(dir, 'advice.json'));
+    expect((await failure(dir)).message).toBe('advice.json is missing from the bundle');
+    rmSync(join(dir, 'manifest.json'));
+    expect((await failure(dir)).code).toBe('MANIFEST_MISSING');
+  });
+
+  it('an unsigned manifest is refused', async () => {
+    const dir = copyOfBundle('signed-by-python');
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    delete m.signature;
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m));
+    expect((await failure(dir)).code).toBe('SIGNATURE_MISSING');
+  });
+
+  it('a label count that does not match the model output is refused', async () => {
+    const dir = copyOfBundle('signed-by-python');
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    m.models.species.file = 'disease.onnx'; // 4 outputs, 3 species labels
+    m.models.disease.file = 'species.onnx';
+    const key = generateKeyPair();
+    await writeSignedBundle(dir, m, key.privateKeyHex);
+    const err = await failure(dir, [key]);
+    expect(err.code).toBe('LABEL_COUNT_MISMATCH');
+    expect(err.message).toBe('disease.onnx: the species model outputs 4 classes but the manifest lists 3 labels');
+  });
+});

@@ -1,0 +1,190 @@
+"""Regenerate the contract fixtures in packages/bundle/fixtures (run: python -m trainer.bundle.make_fixtures).
+
+Tiny real ONNX models, a bundle signed here with a throwaway key (its private half is discarded),
+and the manifest cases both languages' tests check. The TypeScript twin writes signed-by-ts/.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from trainer.bundle.signing import SigningKey
+from trainer.bundle.writer import write_bundle
+
+FIXTURES = Path(__file__).resolve().parents[2] / "packages" / "bundle" / "fixtures"
+
+TAXONOMY = {
+    "crops": {
+        "Bean": ["Bean___Angular_leaf_spot", "Bean___healthy"],
+        "Tomato": ["Tomato___Late_blight", "Tomato___healthy"],
+    },
+    "notALeaf": "Background_without_leaves",
+}
+SPECIES_LABELS = ["Bean", "Tomato", "Background_without_leaves"]
+DISEASE_LABELS = ["Bean___Angular_leaf_spot", "Bean___healthy", "Tomato___Late_blight", "Tomato___healthy"]
+SIZE = 32
+
+
+def tiny_model(num_classes: int, seed: int) -> onnx.ModelProto:
+    """uint8 NHWC image -> mean colour -> linear layer -> logits. Real ONNX, a few hundred bytes."""
+    rng = np.random.default_rng(seed)
+    weight = numpy_helper.from_array(rng.normal(size=(3, num_classes)).astype(np.float32) / 64, "weight")
+    bias = numpy_helper.from_array(rng.normal(size=(num_classes,)).astype(np.float32), "bias")
+    axes = numpy_helper.from_array(np.array([1, 2], dtype=np.int64), "axes")
+    nodes = [
+        helper.make_node("Cast", ["image"], ["pixels"], to=TensorProto.FLOAT),
+        helper.make_node("ReduceMean", ["pixels", "axes"], ["colour"], keepdims=0),
+        helper.make_node("MatMul", ["colour", "weight"], ["scores"]),
+        helper.make_node("Add", ["scores", "bias"], ["logits"]),
+    ]
+    graph = helper.make_graph(
+        nodes,
+        "tiny",
+        [helper.make_tensor_value_info("image", TensorProto.UINT8, ["batch", SIZE, SIZE, 3])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", num_classes])],
+        initializer=[weight, bias, axes],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
+    model.ir_version = 9
+    onnx.checker.check_model(model)
+    return model
+
+
+def _model_entry(file: str, labels: list[str], temperature: float) -> dict[str, Any]:
+    return {
+        "file": file,
+        "sha256": "0" * 64,
+        "bytes": 1,
+        "input": {
+            "name": "image",
+            "layout": "NHWC",
+            "dtype": "uint8",
+            "height": SIZE,
+            "width": SIZE,
+            "resize": "center-crop-bilinear",
+        },
+        "output": {"name": "logits", "labels": labels},
+        "temperature": temperature,
+    }
+
+
+def base_manifest() -> dict[str, Any]:
+    return {
+        "formatVersion": 1,
+        "bundleVersion": "0.0.1-fixture",
+        "createdAt": "2026-11-29T12:00:00Z",
+        "models": {
+            "species": _model_entry("species.onnx", SPECIES_LABELS, 1.25),
+            "disease": _model_entry("disease.onnx", DISEASE_LABELS, 0.875),
+        },
+        "files": {},
+        "taxonomy": TAXONOMY,
+        "thresholds": {"notALeaf": 0.5, "crop": 0.6, "disease": 0.55, "margin": 0.1},
+        "metrics": {"disease.top1": 0.5, "ece": 1e-7, "tiny": 0.000001234},
+        "provenance": {
+            "dataSources": [{"name": "synthetic", "licence": "CC0-1.0"}],
+            "baseWeights": "none",
+            "codeCommit": "fixture",
+            "command": "python -m trainer.bundle.make_fixtures",
+            "runId": "fixture-ünïcode-✓",
+        },
+    }
+
+
+def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    *parents, last = path.split("/")
+    node = out
+    for p in parents:
+        node = node[p]
+    if value is _DELETE:
+        del node[last]
+    else:
+        node[last] = value
+    return out
+
+
+_DELETE = object()
+
+# name -> (mutation path, new value, expected error code, text both languages' messages contain)
+INVALID_CASES: dict[str, tuple[str, Any, str, str]] = {
+    "format-version-2": ("formatVersion", 2, "UNSUPPORTED_FORMAT_VERSION", "format version 2"),
+    "missing-disease-model": ("models/disease", _DELETE, "MANIFEST_SCHEMA", "/models"),
+    "bad-sha256": ("models/species/sha256", "xyz", "MANIFEST_SCHEMA", "/models/species/sha256"),
+    "negative-temperature": ("models/species/temperature", -1, "MANIFEST_SCHEMA", "/models/species/temperature"),
+    "threshold-above-one": ("thresholds/disease", 1.5, "MANIFEST_SCHEMA", "/thresholds/disease"),
+    "nchw-layout": ("models/disease/input/layout", "NCHW", "MANIFEST_SCHEMA", "/models/disease/input/layout"),
+    "path-in-file-name": ("models/species/file", "../evil.onnx", "MANIFEST_SCHEMA", "/models/species/file"),
+    "bad-signature-encoding": (
+        "signature",
+        {"algorithm": "Ed25519", "keyId": "0123456789abcdef", "value": "not base64"},
+        "MANIFEST_SCHEMA",
+        "/signature/value",
+    ),
+    "disease-under-wrong-crop": (
+        "taxonomy/crops/Bean",
+        ["Bean___Angular_leaf_spot", "Tomato___healthy"],
+        "LABELS_INCONSISTENT",
+        'listed under crop "Bean"',
+    ),
+    "species-missing-not-a-leaf": (
+        "models/species/output/labels",
+        ["Bean", "Tomato", "Weeds"],
+        "LABELS_INCONSISTENT",
+        "species labels",
+    ),
+    "disease-label-unknown": (
+        "models/disease/output/labels",
+        [*DISEASE_LABELS, "Bean___Mystery"],
+        "LABELS_INCONSISTENT",
+        "Bean___Mystery",
+    ),
+}
+
+
+def main() -> None:
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    models_dir = FIXTURES / "tiny-models"
+    models_dir.mkdir(exist_ok=True)
+    onnx.save(tiny_model(len(SPECIES_LABELS), 1), models_dir / "species.onnx")
+    onnx.save(tiny_model(len(DISEASE_LABELS), 2), models_dir / "disease.onnx")
+    advice = {"source": "fixture", "entries": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        advice_path = Path(tmp) / "advice.json"
+        advice_path.write_text(json.dumps(advice, indent=2) + "\n")
+        card_path = Path(tmp) / "model-card.md"
+        card_path.write_text("# Fixture bundle\n\nTiny synthetic models for contract tests.\n")
+        key = SigningKey.generate()  # throwaway: only the public half is kept
+        bundle_dir = FIXTURES / "signed-by-python"
+        signed = write_bundle(
+            bundle_dir,
+            base_manifest(),
+            {"species": models_dir / "species.onnx", "disease": models_dir / "disease.onnx"},
+            {"advice.json": advice_path, "model-card.md": card_path},
+            key,
+        )
+    (FIXTURES / "signed-by-python.key.json").write_text(
+        json.dumps({"keyId": key.key_id, "publicKeyHex": key.public_key_hex}, indent=2) + "\n"
+    )
+    manifests = FIXTURES / "manifests"
+    manifests.mkdir(exist_ok=True)
+    (manifests / "valid.json").write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n")
+    cases = []
+    for name, (path, value, code, contains) in INVALID_CASES.items():
+        (manifests / f"{name}.json").write_text(json.dumps(_set(signed, path, value), indent=2) + "\n")
+        cases.append({"file": f"{name}.json", "code": code, "contains": contains})
+    (manifests / "not-json.json").write_text('{"formatVersion": 1,')
+    cases.append({"file": "not-json.json", "code": "MANIFEST_NOT_JSON", "contains": "not valid JSON"})
+    (manifests / "cases.json").write_text(json.dumps(cases, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
