@@ -1,0 +1,47 @@
+// The inference worker's interface, as the page sees it through Comlink.
+// Owned by workers/inference; apps/web imports only this type and the worker URL.
+import type { Diagnosis } from '@leafcheck/diagnosis/types';
+
+export type BackendName = 'wasm' | 'webgpu';
+
+export interface BackendReport {
+  name: BackendName;
+  threads: number;
+  /** Why this backend, in words a maintainer can read in Settings ("WebGPU self-test: max diff 3e-6, 2.1x faster"). */
+  reason: string;
+}
+
+export interface LoadedBundle {
+  bundleVersion: string;
+  /** Crop names the farmer may choose from, in display order. */
+  crops: string[];
+  /** Every disease class by crop, for the "wrong, it is..." picker. */
+  taxonomy: Record<string, string[]>;
+  backend: BackendReport;
+  /** ms from load() call to sessions ready. */
+  loadMs: number;
+}
+
+export interface DiagnoseOptions {
+  crop?: string;
+  /** A newer request with the same key cancels an older one still running. */
+  requestKey?: string;
+}
+
+/** Errors cross the worker boundary as Error with one of these codes in `name`. */
+export type InferenceErrorCode =
+  | 'BUNDLE_INVALID' // verification failed (message says which file)
+  | 'BUNDLE_UNAVAILABLE' // not cached and offline
+  | 'IMAGE_UNREADABLE' // corrupt, truncated, empty, or not an image
+  | 'IMAGE_UNSUPPORTED' // e.g. HEIC where the browser cannot decode it
+  | 'IMAGE_TOO_LARGE' // over the byte or pixel limit
+  | 'CANCELLED'
+  | 'MODEL_FAILED';
+
+export interface InferenceWorkerApi {
+  /** Fetch (or read from cache), verify and start the bundle at baseUrl (ending in '/'). */
+  load(baseUrl: string): Promise<LoadedBundle>;
+  /** Diagnose one or more photos of the same plant (encoded file bytes). */
+  diagnose(photos: ArrayBuffer[], options?: DiagnoseOptions): Promise<Diagnosis>;
+  cancel(requestKey: string): Promise<void>;
+}
