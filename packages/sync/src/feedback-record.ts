@@ -2,9 +2,7 @@
 // Owned by packages/sync: both the client (apps/web) and the server (apps/api) validate with this schema.
 import { z } from 'zod';
 
-const uuidV7 = z
-  .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'must be a lowercase UUIDv7');
+const uuidV7 = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'must be a lowercase UUIDv7');
 
 export const labelProbability = z.object({
   label: z.string().min(1).max(200),
