@@ -16,6 +16,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from trainer.advice import ADVICE_PATH, parse_advice, select_advice
 from trainer.bundle.signing import SigningKey
 from trainer.bundle.writer import write_bundle
 
@@ -156,10 +157,12 @@ def main() -> None:
     models_dir.mkdir(exist_ok=True)
     onnx.save(tiny_model(len(SPECIES_LABELS), 1), models_dir / "species.onnx")
     onnx.save(tiny_model(len(DISEASE_LABELS), 2), models_dir / "disease.onnx")
-    advice = {"source": "fixture", "entries": {}}
+    # The real advice for the fixture's classes, so bundle consumers see schema-valid entries.
+    full = parse_advice(ADVICE_PATH.read_text(encoding="utf-8"))
+    advice = select_advice(full, [*DISEASE_LABELS, str(TAXONOMY["notALeaf"])])
     with tempfile.TemporaryDirectory() as tmp:
         advice_path = Path(tmp) / "advice.json"
-        advice_path.write_text(json.dumps(advice, indent=2) + "\n")
+        advice_path.write_text(json.dumps(advice, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         card_path = Path(tmp) / "model-card.md"
         card_path.write_text("# Fixture bundle\n\nTiny synthetic models for contract tests.\n")
         key = SigningKey.generate()  # throwaway: only the public half is kept

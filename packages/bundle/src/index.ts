@@ -1,3 +1,14 @@
+export {
+  AdviceError,
+  type AdviceErrorCode,
+  adviceFor,
+  adviceLabelsFor,
+  checkAdviceLabels,
+  parseAdvice,
+  SUPPORTED_ADVICE_FORMAT_VERSIONS,
+  validateAdvice,
+} from './advice.ts';
+export type { Advice, AdviceEntry, AdviceLine, AdviceSource, AdviceUrgency } from './advice.types.ts';
 export { fromBase64, fromHex, sha256Hex, sha256HexSync, toBase64, toHex } from './bytes.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { BundleError, type BundleErrorCode } from './errors.ts';
@@ -5,5 +16,5 @@ export { checkLabelConsistency, parseManifest, SUPPORTED_FORMAT_VERSIONS, valida
 export type { BundleManifest, Model } from './manifest.types.ts';
 export { type OnnxSignature, type OnnxValueInfo, readOnnxSignature } from './onnx-shape.ts';
 export { generateKeyPair, keyIdOf, signedBytes, signManifest, type TrustedKey, verifyManifestSignature } from './signature.ts';
-export { type BundleSource, checkLabelCount, modelEntries, type VerifiedBundle, verifyBundle } from './verify.ts';
 export { DEFAULT_TRUSTED_KEYS } from './trusted-keys.ts';
+export { type BundleSource, checkLabelCount, modelEntries, type VerifiedBundle, verifyBundle } from './verify.ts';

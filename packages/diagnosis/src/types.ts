@@ -1,5 +1,6 @@
 // The diagnosis result every consumer (worker, CLI, PWA, API feedback) shares.
 // Owned by packages/diagnosis; change only with its consumers in the same commit.
+import type { AdviceEntry } from '@leafcheck/bundle';
 
 export interface LabelProbability {
   label: string;
@@ -13,15 +14,8 @@ export type NotSureReason =
   | 'too-close' // the top two diseases are within the margin
   | 'low-confidence'; // the top disease is below the disease threshold
 
-export interface AdviceEntry {
-  /** What to look for on the plant to confirm. */
-  symptoms: string[];
-  /** What to do now. */
-  actions: string[];
-  prevention: string[];
-  /** Where the advice comes from (extension service, publication). */
-  source: { name: string; url?: string };
-}
+// Advice shown with a result: the entry for the label from the bundle's advice.json (schema in packages/bundle).
+export type { AdviceEntry };
 
 interface DiagnosisBase {
   /** How many photos were combined into this answer, and how many agreed with it. */
