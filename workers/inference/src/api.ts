@@ -35,6 +35,7 @@ export type InferenceErrorCode =
   | 'IMAGE_UNREADABLE' // corrupt, truncated, empty, or not an image
   | 'IMAGE_UNSUPPORTED' // e.g. HEIC where the browser cannot decode it
   | 'IMAGE_TOO_LARGE' // over the byte or pixel limit
+  | 'CROP_UNKNOWN' // options.crop is not a crop of the loaded bundle
   | 'CANCELLED'
   | 'MODEL_FAILED';
 

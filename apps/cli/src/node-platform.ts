@@ -1,0 +1,93 @@
+// Node's side of the pipeline: sharp decodes (offline, prebuilt libvips from npm), onnxruntime-node runs.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { type TrustedKey, type VerifiedBundle, verifyBundle } from '@leafcheck/bundle';
+import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
+import { createPipeline, DiagnosisError, type ImageDecoder, type ModelKind, type ModelRunner, type Pipeline } from '@leafcheck/diagnosis';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+
+/** 150 MP: a 12000x9000 photo passes; JPEGs shrink while decoding, so memory stays at a few MB. */
+export const NODE_MAX_PIXELS = 150_000_000;
+
+export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL('../../../bundles/default/', import.meta.url));
+
+/** Largest JPEG DCT scale (1, 2, 4 or 8) that keeps the short side at or above minShortSide. */
+export function jpegShrink(width: number, height: number, minShortSide: number): number {
+  let f = 1;
+  while (f < 8 && Math.floor(Math.min(width, height) / (f * 2)) >= minShortSide) f *= 2;
+  return f;
+}
+
+export const sharpDecoder: ImageDecoder = {
+  maxPixels: NODE_MAX_PIXELS,
+  // sharp rotates only when asked (.rotate()); the pipeline's own EXIF step does it, as in the browser.
+  appliesExifOrientation: false,
+  async decode(bytes, { header, minShortSide }) {
+    try {
+      let img = sharp(bytes, { limitInputPixels: NODE_MAX_PIXELS, failOn: 'warning' });
+      const f = header.format === 'jpeg' ? jpegShrink(header.width, header.height, minShortSide) : 1;
+      if (f > 1) {
+        // With a whole-factor target libvips decodes at 1/f straight from the DCT (shrink-on-load):
+        // the full-size image never exists in memory.
+        img = img.resize(Math.ceil(header.width / f), Math.ceil(header.height / f), { fit: 'fill', kernel: 'nearest' });
+      }
+      // CMYK and grey to sRGB; alpha is kept and composited by the pipeline.
+      const { data, info } = await img.toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+      return {
+        width: info.width,
+        height: info.height,
+        channels: info.channels as 3 | 4,
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      };
+    } catch (err) {
+      throw new DiagnosisError('IMAGE_UNREADABLE', `the photo could not be decoded: ${(err as Error).message}`, 'Take the photo again.');
+    }
+  },
+};
+
+export async function createNodeRunner(
+  bundle: VerifiedBundle,
+  options: ort.InferenceSession.SessionOptions = {},
+): Promise<ModelRunner & { release(): Promise<void> }> {
+  const sessions = {} as Record<ModelKind, ort.InferenceSession>;
+  for (const kind of ['species', 'disease'] as const) {
+    const bytes = bundle.files.get(bundle.manifest.models[kind].file);
+    if (!bytes) throw new Error(`${kind} model missing from the verified bundle`);
+    sessions[kind] = await ort.InferenceSession.create(bytes, options);
+  }
+  return {
+    async run(kind, input, dims) {
+      const m = bundle.manifest.models[kind];
+      const out = await sessions[kind].run({ [m.input.name]: new ort.Tensor('uint8', input, [...dims]) });
+      const t = out[m.output.name];
+      if (t?.type !== 'float32') throw new Error(`${kind} model output "${m.output.name}" is missing or not float32`);
+      return t.data as Float32Array;
+    },
+    async release() {
+      await Promise.all(Object.values(sessions).map((s) => s.release()));
+    },
+  };
+}
+
+/** A public key file ({ keyId, publicKeyHex }, as the fixtures' *.key.json) to trust besides the shipped ones. */
+export function readKeyFile(path: string): TrustedKey {
+  const k = JSON.parse(readFileSync(path, 'utf8')) as TrustedKey;
+  if (typeof k.keyId !== 'string' || typeof k.publicKeyHex !== 'string') throw new Error(`${path} is not a public key file`);
+  return { keyId: k.keyId, publicKeyHex: k.publicKeyHex, owner: k.owner ?? path };
+}
+
+/** Verifies the bundle in `dir` against the shipped keys, this machine's key and any extra keys. */
+export async function loadBundle(dir: string, extraKeys: readonly TrustedKey[] = []): Promise<VerifiedBundle> {
+  if (!existsSync(dir)) throw new Error(`no bundle at ${dir} (pass --bundle DIR)`);
+  return verifyBundle(dirSource(dir), [...trustedKeysWithLocal(), ...extraKeys]);
+}
+
+export async function createNodePipeline(
+  dir: string,
+  extraKeys: readonly TrustedKey[] = [],
+): Promise<{ pipeline: Pipeline; bundle: VerifiedBundle; release(): Promise<void> }> {
+  const bundle = await loadBundle(dir, extraKeys);
+  const runner = await createNodeRunner(bundle);
+  return { pipeline: createPipeline(bundle, runner, sharpDecoder), bundle, release: runner.release };
+}

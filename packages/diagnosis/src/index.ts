@@ -1,0 +1,13 @@
+export { type AdviceBook, lookupAdvice, parseAdvice } from './advice.ts';
+export { calibratedSoftmax, pick } from './calibrate.ts';
+export { argmax, countAgreeing, meanProbabilities } from './combine.ts';
+export { type CropReading, type Decision, decide, ranked, readCrop, type Thresholds } from './decide.ts';
+export { DiagnosisError, type DiagnosisErrorCode, throwIfAborted } from './errors.ts';
+export { type Orientation, readExifOrientation } from './exif.ts';
+export { type RawImage, type RgbImage, toRgb } from './image.ts';
+export { applyOrientation } from './orient.ts';
+export { createPipeline, DEFAULT_MAX_BYTES, type DiagnoseRequest, type Pipeline, type PipelineOptions } from './pipeline.ts';
+export type { DecodeRequest, ImageDecoder, ModelKind, ModelRunner } from './platform.ts';
+export { centerCropResize, centerSquare } from './resize.ts';
+export { type ImageFormat, type ImageHeader, readImageHeader } from './sniff.ts';
+export type * from './types.ts';

@@ -1,0 +1,163 @@
+import type { BundleManifest } from '@leafcheck/bundle';
+import { type AdviceBook, lookupAdvice, parseAdvice } from './advice.ts';
+import { calibratedSoftmax, pick } from './calibrate.ts';
+import { argmax, countAgreeing, meanProbabilities } from './combine.ts';
+import { decide, ranked, readCrop } from './decide.ts';
+import { DiagnosisError, throwIfAborted } from './errors.ts';
+import { readExifOrientation } from './exif.ts';
+import { toRgb } from './image.ts';
+import { applyOrientation } from './orient.ts';
+import type { ImageDecoder, ModelKind, ModelRunner } from './platform.ts';
+import { centerCropResize } from './resize.ts';
+import { readImageHeader } from './sniff.ts';
+import type { Diagnosis } from './types.ts';
+
+export interface PipelineOptions {
+  /** Largest accepted file, bytes (a phone JPEG is 2-12 MB). */
+  maxBytes?: number;
+}
+
+export interface DiagnoseRequest {
+  crop?: string;
+  signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_BYTES = 40 * 1024 * 1024;
+
+type Tensor = { data: Uint8Array; dims: [number, number, number, number] };
+
+/**
+ * The one composition of the steps, shared by the Web Worker and the CLI:
+ * header -> decode -> RGB -> EXIF upright -> centre crop + resize -> species -> crop ->
+ * disease within crop -> calibrate -> combine photos -> decide -> advice.
+ */
+export function createPipeline(
+  bundle: { manifest: BundleManifest; files: ReadonlyMap<string, Uint8Array> },
+  runner: ModelRunner,
+  decoder: ImageDecoder,
+  options: PipelineOptions = {},
+) {
+  const { manifest } = bundle;
+  const { species, disease } = manifest.models;
+  const crops = manifest.taxonomy.crops;
+  const notALeafIndex = species.output.labels.indexOf(manifest.taxonomy.notALeaf);
+  const advice: AdviceBook = parseAdvice(bundle.files.get('advice.json'));
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const minShortSide = 2 * Math.max(species.input.height, species.input.width, disease.input.height, disease.input.width);
+
+  /** Steps up to the model inputs, one photo. */
+  async function prepare(photo: Uint8Array, signal?: AbortSignal): Promise<Record<ModelKind, Tensor>> {
+    if (photo.byteLength > maxBytes) {
+      throw new DiagnosisError(
+        'IMAGE_TOO_LARGE',
+        `the file is ${(photo.byteLength / 1e6).toFixed(1)} MB; the limit is ${(maxBytes / 1e6).toFixed(0)} MB`,
+      );
+    }
+    const header = readImageHeader(photo);
+    const pixels = header.width * header.height;
+    if (pixels > decoder.maxPixels) {
+      throw new DiagnosisError(
+        'IMAGE_TOO_LARGE',
+        `the photo is ${header.width}x${header.height} (${(pixels / 1e6).toFixed(0)} MP); this device reads up to ${(decoder.maxPixels / 1e6).toFixed(0)} MP`,
+        "Use the phone camera's normal resolution (12 MP or less).",
+      );
+    }
+    const raw = await decoder.decode(photo, { header, minShortSide });
+    throwIfAborted(signal);
+    const orientation = !decoder.appliesExifOrientation && header.format === 'jpeg' ? readExifOrientation(photo) : 1;
+    const upright = applyOrientation(toRgb(raw), orientation);
+    const tensors = {} as Record<ModelKind, Tensor>;
+    for (const [kind, m] of [
+      ['species', species],
+      ['disease', disease],
+    ] as const) {
+      const same = kind === 'disease' && m.input.height === species.input.height && m.input.width === species.input.width;
+      tensors[kind] = same
+        ? tensors.species
+        : { data: centerCropResize(upright, m.input.width, m.input.height).data, dims: [1, m.input.height, m.input.width, 3] };
+    }
+    return tensors;
+  }
+
+  async function runModel(kind: ModelKind, t: Tensor, signal?: AbortSignal): Promise<Float32Array> {
+    throwIfAborted(signal);
+    let logits: Float32Array;
+    try {
+      logits = await runner.run(kind, t.data, t.dims);
+    } catch (err) {
+      if (err instanceof DiagnosisError) throw err;
+      throw new DiagnosisError('MODEL_FAILED', `the ${kind} model failed: ${(err as Error).message}`);
+    }
+    const expected = manifest.models[kind].output.labels.length;
+    if (logits.length !== expected)
+      throw new DiagnosisError('MODEL_FAILED', `the ${kind} model gave ${logits.length} outputs, expected ${expected}`);
+    return logits;
+  }
+
+  async function diagnose(photos: readonly Uint8Array[], request: DiagnoseRequest = {}): Promise<Diagnosis> {
+    const started = performance.now();
+    const { signal } = request;
+    if (photos.length === 0) throw new DiagnosisError('IMAGE_UNREADABLE', 'no photo given');
+    const inputs: Record<ModelKind, Tensor>[] = [];
+    const speciesProbs: Float64Array[] = [];
+    for (const photo of photos) {
+      throwIfAborted(signal);
+      const t = await prepare(photo, signal);
+      inputs.push(t);
+      speciesProbs.push(calibratedSoftmax(await runModel('species', t.species, signal), species.temperature));
+    }
+    const base = {
+      photos: { total: photos.length, agreeing: 0 },
+      ...(request.crop !== undefined ? { chosenCrop: request.crop } : {}),
+      bundleVersion: manifest.bundleVersion,
+    };
+    const isLeaf = speciesProbs.map((p) => (p[notALeafIndex] as number) < manifest.thresholds.notALeaf);
+    if (!isLeaf.some(Boolean)) {
+      const all = meanProbabilities(speciesProbs);
+      return {
+        ...base,
+        kind: 'not-sure',
+        reason: 'not-a-leaf',
+        photos: { total: photos.length, agreeing: photos.length },
+        crops: ranked(species.output.labels, all),
+        alternatives: [],
+        advice: lookupAdvice(advice, manifest.taxonomy.notALeaf),
+        elapsedMs: performance.now() - started,
+      };
+    }
+    // Photos without a leaf say nothing about the disease: combine only the leaf photos.
+    const leafInputs = inputs.filter((_, i) => isLeaf[i]);
+    const speciesMean = meanProbabilities(speciesProbs.filter((_, i) => isLeaf[i]));
+    const cropsRanked = ranked(species.output.labels, speciesMean);
+    const crop = readCrop(cropsRanked, crops, request.crop);
+    const cropDiseases = crops[crop.crop] ?? [];
+    const indices = cropDiseases.map((d) => disease.output.labels.indexOf(d));
+    const diseaseProbs: Float64Array[] = [];
+    for (const t of leafInputs) {
+      const logits = await runModel('disease', t.disease, signal);
+      // Softmax over the crop's own classes only: the disease read "within the crop".
+      diseaseProbs.push(calibratedSoftmax(pick(logits, indices), disease.temperature));
+    }
+    const diseaseMean = meanProbabilities(diseaseProbs);
+    const alternatives = ranked(cropDiseases, diseaseMean).slice(0, 3);
+    const best = argmax(diseaseMean);
+    const top = alternatives[0];
+    const decision = decide(speciesMean[notALeafIndex] as number, crop, alternatives, manifest.thresholds);
+    const common = {
+      ...base,
+      photos: { total: photos.length, agreeing: countAgreeing(diseaseProbs, best) },
+      crops: cropsRanked,
+      alternatives,
+      crop: crop.crop,
+      disease: top?.label as string,
+      probability: top?.probability as number,
+      advice: lookupAdvice(advice, top?.label),
+      elapsedMs: performance.now() - started,
+    };
+    return decision.kind === 'diagnosis' ? { ...common, kind: 'diagnosis' } : { ...common, kind: 'not-sure', reason: decision.reason };
+  }
+
+  return { manifest, diagnose, prepare };
+}
+
+export type Pipeline = ReturnType<typeof createPipeline>;

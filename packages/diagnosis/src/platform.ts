@@ -1,0 +1,29 @@
+// What the platform (browser worker or Node) plugs into the pipeline: a decoder and a model runner.
+import type { RawImage } from './image.ts';
+import type { ImageHeader } from './sniff.ts';
+
+export type ModelKind = 'species' | 'disease';
+
+/** Runs one model on a uint8 NHWC tensor and returns its raw logits (onnxruntime-web or -node). */
+export interface ModelRunner {
+  run(kind: ModelKind, input: Uint8Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
+}
+
+export interface DecodeRequest {
+  header: ImageHeader;
+  /**
+   * The pipeline never needs more than this on the short side. A decoder that can downscale
+   * while decoding (JPEG DCT scaling) may shrink by a whole factor as long as the short side stays
+   * at or above it; the final resize is the pipeline's own, identical on every platform.
+   */
+  minShortSide: number;
+}
+
+export interface ImageDecoder {
+  /** Largest width x height this decoder will accept, checked from the header before decoding. */
+  readonly maxPixels: number;
+  /** True when decode() already turned the photo upright by its EXIF orientation. */
+  readonly appliesExifOrientation: boolean;
+  /** Pixels as stored; throws DiagnosisError for images it cannot read. */
+  decode(bytes: Uint8Array, request: DecodeRequest): Promise<RawImage>;
+}

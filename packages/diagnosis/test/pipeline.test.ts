@@ -1,0 +1,136 @@
+// The composed pipeline with a tiny deterministic "model" (logits from the mean colour of the
+// input tensor) and a 24-bit BMP decoder, so each rule can be driven by the colour of the photo.
+import { readFileSync } from 'node:fs';
+import type { BundleManifest } from '@leafcheck/bundle';
+import { describe, expect, it } from 'vitest';
+import { createPipeline } from '../src/pipeline.ts';
+import type { ImageDecoder, ModelRunner } from '../src/platform.ts';
+
+const manifest: BundleManifest = JSON.parse(
+  readFileSync(new URL('../../bundle/fixtures/signed-by-python/manifest.json', import.meta.url), 'utf8'),
+);
+// species labels: Bean, Tomato, Background_without_leaves; disease: Bean___Angular_leaf_spot, Bean___healthy, Tomato___Late_blight, Tomato___healthy
+
+function bmp(width: number, height: number, rgb: [number, number, number]): Uint8Array {
+  const row = Math.ceil((width * 3) / 4) * 4;
+  const b = new Uint8Array(54 + row * height);
+  const v = new DataView(b.buffer);
+  b.set([0x42, 0x4d]);
+  v.setUint32(2, b.length, true);
+  v.setUint32(10, 54, true);
+  v.setUint32(14, 40, true);
+  v.setInt32(18, width, true);
+  v.setInt32(22, height, true);
+  v.setUint16(26, 1, true);
+  v.setUint16(28, 24, true);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) b.set([rgb[2], rgb[1], rgb[0]], 54 + y * row + x * 3);
+  return b;
+}
+
+const bmpDecoder: ImageDecoder = {
+  maxPixels: 1e6,
+  appliesExifOrientation: false,
+  async decode(bytes, { header }) {
+    const { width, height } = header;
+    const row = Math.ceil((width * 3) / 4) * 4;
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const s = 54 + (height - 1 - y) * row + x * 3; // bottom-up rows
+        data.set([bytes[s + 2] as number, bytes[s + 1] as number, bytes[s] as number], (y * width + x) * 3);
+      }
+    }
+    return { width, height, channels: 3, data };
+  },
+};
+
+/** Mean colour -> logits: green means Bean, red means Tomato, blue means no leaf; bright means healthy. */
+const colourModel: ModelRunner = {
+  async run(kind, input) {
+    let r = 0;
+    let g = 0;
+    let b = 0;
+    for (let i = 0; i < input.length; i += 3) {
+      r += input[i] as number;
+      g += input[i + 1] as number;
+      b += input[i + 2] as number;
+    }
+    const n = (input.length / 3) * 255;
+    [r, g, b] = [r / n, g / n, b / n];
+    const light = (r + g + b) / 3;
+    if (kind === 'species') return new Float32Array([10 * g, 10 * r, 10 * b]);
+    return new Float32Array([10 * (1 - light), 10 * light, 10 * (1 - light), 10 * light]);
+  },
+};
+
+const advice = new TextEncoder().encode(
+  JSON.stringify({
+    formatVersion: 1,
+    entries: {
+      Bean___healthy: {
+        name: 'Healthy',
+        summary: 'No disease seen.',
+        symptoms: ['Green leaves.'],
+        actions: ['Nothing to do.'],
+        prevention: ['Keep it up.'],
+        urgency: 'none',
+        source: { name: 'Test' },
+      },
+    },
+  }),
+);
+const pipeline = createPipeline({ manifest, files: new Map([['advice.json', advice]]) }, colourModel, bmpDecoder);
+
+const GREEN_BRIGHT = bmp(40, 30, [120, 250, 130]);
+const GREEN_DARK = bmp(40, 30, [0, 120, 0]);
+const BLUE = bmp(20, 20, [0, 0, 255]);
+const GREY = bmp(20, 20, [128, 128, 128]);
+
+describe('createPipeline', () => {
+  it('diagnoses a bright green photo as a healthy bean, with advice', async () => {
+    const d = await pipeline.diagnose([GREEN_BRIGHT]);
+    expect(d).toMatchObject({
+      kind: 'diagnosis',
+      crop: 'Bean',
+      disease: 'Bean___healthy',
+      photos: { total: 1, agreeing: 1 },
+      bundleVersion: '0.0.1-fixture',
+    });
+    expect(d.advice?.actions).toEqual(['Nothing to do.']);
+    expect(d.crops.map((c) => c.label).sort()).toEqual(['Background_without_leaves', 'Bean', 'Tomato']);
+    expect(d.crops[0]?.label).toBe('Bean');
+    expect(d.alternatives.map((a) => a.label).sort()).toEqual(['Bean___Angular_leaf_spot', 'Bean___healthy']);
+  });
+  it('not a leaf for a blue photo', async () => {
+    expect(await pipeline.diagnose([BLUE])).toMatchObject({ kind: 'not-sure', reason: 'not-a-leaf', alternatives: [] });
+  });
+  it('crop unclear for grey, unless the farmer chose the crop', async () => {
+    expect(await pipeline.diagnose([GREY])).toMatchObject({ kind: 'not-sure', reason: 'crop-unclear' });
+    const chosen = await pipeline.diagnose([GREY], { crop: 'Tomato' });
+    expect(chosen).toMatchObject({ crop: 'Tomato', chosenCrop: 'Tomato' });
+    expect(chosen.disease).toMatch(/^Tomato___/);
+  });
+  it('combines photos of one plant, leaves out the one without a leaf, counts agreement', async () => {
+    const d = await pipeline.diagnose([GREEN_BRIGHT, GREEN_BRIGHT, GREEN_DARK, BLUE]);
+    expect(d).toMatchObject({ crop: 'Bean', disease: 'Bean___healthy', photos: { total: 4, agreeing: 2 } });
+    const alone = await pipeline.diagnose([GREEN_BRIGHT]);
+    expect(d.probability).toBeLessThan(alone.probability as number);
+  });
+  it('a cancelled request stops with CANCELLED', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(pipeline.diagnose([GREEN_BRIGHT], { signal: ac.signal })).rejects.toMatchObject({ name: 'CANCELLED' });
+  });
+  it('a model with the wrong output width is MODEL_FAILED', async () => {
+    const broken = createPipeline({ manifest, files: new Map() }, { run: async () => new Float32Array(2) }, bmpDecoder);
+    await expect(broken.diagnose([GREEN_BRIGHT])).rejects.toMatchObject({ name: 'MODEL_FAILED' });
+  });
+  it('refuses more pixels than the decoder takes, and more bytes than the limit', async () => {
+    await expect(pipeline.diagnose([bmp(1200, 1000, [0, 0, 0])])).rejects.toMatchObject({ name: 'IMAGE_TOO_LARGE' });
+    const small = createPipeline({ manifest, files: new Map() }, colourModel, bmpDecoder, { maxBytes: 100 });
+    await expect(small.diagnose([GREEN_BRIGHT])).rejects.toMatchObject({ name: 'IMAGE_TOO_LARGE' });
+  });
+  it('no photos is an error, not a crash', async () => {
+    await expect(pipeline.diagnose([])).rejects.toMatchObject({ name: 'IMAGE_UNREADABLE' });
+  });
+});
