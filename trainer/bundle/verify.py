@@ -9,6 +9,7 @@ from typing import Any
 
 import onnx
 
+from trainer.advice import AdviceError, advice_labels_for, check_advice_labels, parse_advice
 from trainer.bundle.errors import BundleError
 from trainer.bundle.manifest import parse_manifest
 from trainer.bundle.signing import TrustedKey, verify_manifest_signature
@@ -57,6 +58,14 @@ def check_label_count(kind: str, model: dict[str, Any], data: bytes) -> None:
         )
 
 
+def _check_advice(manifest: dict[str, Any], data: bytes) -> None:
+    """advice.json must be valid and cover exactly the labels the models can answer."""
+    try:
+        check_advice_labels(parse_advice(data.decode("utf-8")), advice_labels_for(manifest))
+    except (AdviceError, UnicodeDecodeError) as err:
+        raise BundleError("ADVICE_INVALID", str(err), "advice.json") from err
+
+
 def verify_bundle(directory: Path, trusted: list[TrustedKey]) -> VerifiedBundle:
     manifest_path = directory / "manifest.json"
     if not manifest_path.is_file():
@@ -73,4 +82,5 @@ def verify_bundle(directory: Path, trusted: list[TrustedKey]) -> VerifiedBundle:
         check_label_count(kind, model, data)
     for name, ref in manifest["files"].items():
         _checked_file(directory, name, ref["bytes"], ref["sha256"])
+    _check_advice(manifest, (directory / "advice.json").read_bytes())
     return VerifiedBundle(manifest, signed_by, directory)

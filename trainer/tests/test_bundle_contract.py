@@ -134,3 +134,22 @@ def test_label_count_mismatch(bundle_copy: Path, tmp_path: Path) -> None:
     err = failure(out, [key.trusted()])
     assert err.code == "LABEL_COUNT_MISMATCH"
     assert str(err) == "disease.onnx: the species model outputs 4 classes but the manifest lists 3 labels"
+
+
+def test_advice_missing_a_class_is_refused(bundle_copy: Path, tmp_path: Path) -> None:
+    advice = json.loads((bundle_copy / "advice.json").read_text())
+    del advice["entries"]["Tomato___Late_blight"]
+    (bundle_copy / "advice.json").write_text(json.dumps(advice))
+    manifest = json.loads((bundle_copy / "manifest.json").read_text())
+    key = SigningKey.generate()
+    out = tmp_path / "resigned"
+    write_bundle(
+        out,
+        manifest,
+        {"species": bundle_copy / "species.onnx", "disease": bundle_copy / "disease.onnx"},
+        {"advice.json": bundle_copy / "advice.json", "model-card.md": bundle_copy / "model-card.md"},
+        key,
+    )
+    err = failure(out, [key.trusted()])
+    assert (err.code, err.file) == ("ADVICE_INVALID", "advice.json")
+    assert "Tomato___Late_blight" in str(err)

@@ -12,6 +12,7 @@ export type BundleErrorCode =
   | 'FILE_SIZE_MISMATCH'
   | 'FILE_HASH_MISMATCH'
   | 'LABEL_COUNT_MISMATCH'
+  | 'ADVICE_INVALID'
   | 'MODEL_UNREADABLE';
 
 export class BundleError extends Error {

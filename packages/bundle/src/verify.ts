@@ -1,3 +1,4 @@
+import { AdviceError, adviceLabelsFor, checkAdviceLabels, parseAdvice } from './advice.ts';
 import { sha256Hex } from './bytes.ts';
 import { BundleError } from './errors.ts';
 import { parseManifest } from './manifest.ts';
@@ -47,6 +48,16 @@ export function checkLabelCount(kind: string, model: Model, bytes: Uint8Array): 
   }
 }
 
+/** advice.json must be valid and cover exactly the labels the models can answer. */
+function checkAdvice(manifest: BundleManifest, bytes: Uint8Array): void {
+  try {
+    checkAdviceLabels(parseAdvice(new TextDecoder().decode(bytes)), adviceLabelsFor(manifest));
+  } catch (err) {
+    if (err instanceof AdviceError) throw new BundleError('ADVICE_INVALID', err.message, 'advice.json');
+    throw err;
+  }
+}
+
 async function checkedFile(source: BundleSource, name: string, bytes: number, sha256: string): Promise<Uint8Array> {
   const data = await source.read(name);
   if (data === null) throw new BundleError('FILE_MISSING', `${name} is missing from the bundle`, name);
@@ -89,5 +100,6 @@ export async function verifyBundle(source: BundleSource, trusted: readonly Trust
   for (const [name, ref] of Object.entries(manifest.files)) {
     files.set(name, await checkedFile(source, name, ref.bytes, ref.sha256));
   }
+  checkAdvice(manifest, files.get('advice.json') as Uint8Array);
   return { manifest, signedBy, files };
 }

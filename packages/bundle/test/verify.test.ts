@@ -117,3 +117,19 @@ describe('tampering', () => {
     expect(err.message).toBe('disease.onnx: the species model outputs 4 classes but the manifest lists 3 labels');
   });
 });
+
+describe('advice', () => {
+  it('a signed bundle whose advice misses a class is refused, naming the class', async () => {
+    const dir = copyOfBundle('signed-by-python');
+    const advice = JSON.parse(readFileSync(join(dir, 'advice.json'), 'utf8'));
+    delete advice.entries.Tomato___Late_blight;
+    writeFileSync(join(dir, 'advice.json'), JSON.stringify(advice));
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const key = generateKeyPair();
+    await writeSignedBundle(dir, m, key.privateKeyHex);
+    const err = await failure(dir, [key]);
+    expect(err.code).toBe('ADVICE_INVALID');
+    expect(err.file).toBe('advice.json');
+    expect(err.message).toContain('Tomato___Late_blight');
+  });
+});
