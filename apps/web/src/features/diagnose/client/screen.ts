@@ -1,0 +1,193 @@
+// Diagnose: add one or more photos of the same plant, check their quality, optionally choose the crop, run.
+import { h, liveRegion, render } from '../../../app/dom.ts';
+import { navigate } from '../../../app/router.ts';
+import { setBusy } from '../../../app/state.ts';
+import { type MessageKey, t } from '../../../i18n/index.ts';
+import { errorMessage } from '../../../lib/errors.ts';
+import { toJpeg } from '../../../lib/image.ts';
+import { cancel, diagnose, inferenceErrorCode, loadBundle } from '../../../lib/inference.ts';
+import { uuidv7 } from '../../../lib/uuidv7.ts';
+import { saveEntry } from '../../history/shared/history-store.ts';
+import { cropName } from '../../result/shared/words.ts';
+import type { QualityIssue } from '../shared/quality.ts';
+import { hasLiveCamera, openCamera } from './camera.ts';
+import { addPhoto, type Photo, releasePhoto } from './photo.ts';
+
+const MAX_PHOTOS = 6;
+
+function issueNotice(issues: QualityIssue[], onRetake: () => void, onAccept: () => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'notice warn', role: 'alert', 'data-testid': 'quality-warning' },
+    h('p', {}, t('quality.title')),
+    issues.map((issue) => [
+      h('p', { 'data-issue': issue }, t(`quality.${issue}` as MessageKey)),
+      h('p', {}, t(`quality.${issue}.fix` as MessageKey)),
+    ]),
+    h(
+      'div',
+      { class: 'row' },
+      h('button', { type: 'button', class: 'primary', onclick: onRetake }, t('quality.retake')),
+      h('button', { type: 'button', onclick: onAccept }, t('quality.useAnyway')),
+    ),
+  );
+}
+
+function fileButton(label: string, testId: string, capture: boolean, onFile: (file: File) => void, primary = false): HTMLElement {
+  const input = h('input', {
+    type: 'file',
+    accept: 'image/*',
+    class: 'visually-hidden',
+    'data-testid': testId,
+    capture: capture ? 'environment' : null,
+  });
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    input.value = '';
+    if (file) onFile(file);
+  });
+  return h('label', { class: primary ? 'button primary' : 'button' }, input, label);
+}
+
+export function diagnoseScreen(root: HTMLElement): () => void {
+  const photos: Photo[] = [];
+  let crop = '';
+  let crops: string[] = [];
+  let running: string | null = null;
+  let error = '';
+  let modelStatus = t('diagnose.loadingModel');
+  const cameraBox = h('div');
+  const status = liveRegion();
+  const body = h('div');
+
+  const add = async (blob: Blob) => {
+    error = '';
+    try {
+      photos.push(await addPhoto(blob));
+    } catch (caught) {
+      error = errorMessage(caught);
+    }
+    draw();
+  };
+  const remove = (photo: Photo) => {
+    photos.splice(photos.indexOf(photo), 1);
+    releasePhoto(photo);
+    draw();
+  };
+  const live = async () => {
+    try {
+      const blob = await openCamera(cameraBox);
+      if (blob) await add(blob);
+    } catch {
+      error = t('diagnose.cameraFailed');
+      draw();
+    }
+  };
+
+  const run = async () => {
+    const requestKey = uuidv7();
+    running = requestKey;
+    error = '';
+    setBusy(true);
+    draw();
+    try {
+      const buffers = await Promise.all(photos.map((p) => p.blob.arrayBuffer()));
+      const diagnosis = await diagnose(buffers, crop ? { crop, requestKey } : { requestKey });
+      const first = photos[0] as Photo;
+      const id = uuidv7();
+      const [thumbnail, photo] = await Promise.all([toJpeg(first.bitmap, 160, 0.7), toJpeg(first.bitmap, 512, 0.8)]);
+      await saveEntry({ id, createdAt: new Date().toISOString(), diagnosis, thumbnail, photo });
+      running = null;
+      setBusy(false);
+      navigate(`/result/${id}`);
+      return;
+    } catch (caught) {
+      if (inferenceErrorCode(caught) !== 'CANCELLED') error = errorMessage(caught);
+    }
+    running = null;
+    setBusy(false);
+    draw();
+  };
+
+  function draw(): void {
+    const pending = photos.find((p) => !p.accepted);
+    const sourceButtons = (primary: boolean) => [
+      fileButton(photos.length ? t('diagnose.addMore') : t('diagnose.takePhoto'), 'photo-input', true, (f) => void add(f), primary),
+      fileButton(t('diagnose.pickPhoto'), 'gallery-input', false, (f) => void add(f)),
+      hasLiveCamera() ? h('button', { type: 'button', onclick: () => void live() }, t('diagnose.liveCamera')) : null,
+    ];
+    render(
+      body,
+      error ? h('div', { class: 'notice bad', role: 'alert', 'data-testid': 'error' }, h('p', {}, error)) : null,
+      photos.length
+        ? [
+            h('p', { class: 'muted' }, t('diagnose.photoCount', { n: photos.length })),
+            h(
+              'div',
+              { class: 'photos' },
+              photos.map((p, i) =>
+                h(
+                  'figure',
+                  {},
+                  h('img', { src: p.url, alt: t('diagnose.photoAlt', { n: i + 1 }) }),
+                  running
+                    ? null
+                    : h('button', { type: 'button', 'aria-label': t('diagnose.removePhoto', { n: i + 1 }), onclick: () => remove(p) }, '✕'),
+                ),
+              ),
+            ),
+          ]
+        : null,
+      running
+        ? [
+            h('div', { class: 'progress', role: 'progressbar', 'aria-label': t('diagnose.working') }),
+            h('p', { 'data-testid': 'working' }, t('diagnose.working')),
+            h('button', { type: 'button', onclick: () => running && void cancel(running) }, t('diagnose.cancel')),
+          ]
+        : pending
+          ? issueNotice(
+              pending.issues,
+              () => remove(pending),
+              () => {
+                pending.accepted = true;
+                draw();
+              },
+            )
+          : [
+              photos.length
+                ? [
+                    h('label', { class: 'field', for: 'crop' }, t('diagnose.crop')),
+                    h(
+                      'select',
+                      { id: 'crop', onchange: (e: Event) => (crop = (e.target as HTMLSelectElement).value) },
+                      h('option', { value: '' }, t('diagnose.cropUnknown')),
+                      crops.map((c) => h('option', { value: c, selected: c === crop }, cropName(c))),
+                    ),
+                    h('button', { type: 'button', class: 'primary', 'data-testid': 'run', onclick: () => void run() }, t('diagnose.run')),
+                  ]
+                : null,
+              photos.length < MAX_PHOTOS ? sourceButtons(photos.length === 0) : null,
+            ],
+    );
+    status.textContent = modelStatus;
+  }
+
+  render(root, h('h1', {}, t('diagnose.title')), h('p', {}, t('diagnose.intro')), status, cameraBox, body);
+  draw();
+  loadBundle().then(
+    (bundle) => {
+      crops = bundle.crops;
+      modelStatus = t('diagnose.modelReady');
+      if (!running) draw();
+    },
+    (caught: unknown) => {
+      modelStatus = errorMessage(caught);
+      status.textContent = modelStatus;
+    },
+  );
+  return () => {
+    if (running) void cancel(running);
+    setBusy(false);
+    for (const p of photos) releasePhoto(p);
+  };
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { certaintyKey, cropName, diseaseName, isHealthy, percent } from './words.ts';
+
+describe('result words', () => {
+  it('turns PlantVillage labels into readable names', () => {
+    expect(diseaseName('Tomato___Late_blight')).toBe('Late blight');
+    expect(diseaseName('Corn_(maize)___Common_rust_')).toBe('Common rust');
+    expect(diseaseName('Tomato___Spider_mites Two-spotted_spider_mite')).toBe('Spider mites Two-spotted spider mite');
+    expect(diseaseName('Apple___healthy')).toBe('Healthy');
+    expect(cropName('Corn_(maize)')).toBe('Corn (maize)');
+    expect(cropName('Pepper,_bell')).toBe('Pepper, bell');
+  });
+
+  it('says how sure in words by calibrated probability', () => {
+    expect(certaintyKey(0.97)).toBe('result.veryLikely');
+    expect(certaintyKey(0.85)).toBe('result.veryLikely');
+    expect(certaintyKey(0.7)).toBe('result.likely');
+    expect(certaintyKey(0.4)).toBe('result.possibly');
+  });
+
+  it('rounds and clamps percentages', () => {
+    expect(percent(0.876)).toBe(88);
+    expect(percent(1.2)).toBe(100);
+    expect(isHealthy('Bean___healthy')).toBe(true);
+    expect(isHealthy('Bean___Bean_rust')).toBe(false);
+  });
+});

@@ -1,0 +1,159 @@
+// Settings: language, storage health, the model and its backend, the outbox, and the server keys.
+import { h, liveRegion, render } from '../../../app/dom.ts';
+import { language, languages, setLanguage, t } from '../../../i18n/index.ts';
+import { errorMessage } from '../../../lib/errors.ts';
+import { inferenceErrorCode, loadBundle } from '../../../lib/inference.ts';
+import { APP_VERSION, loadSettings, type Settings, saveSettings } from '../../../lib/settings.ts';
+import { verdictText } from '../../feedback/client/form.ts';
+import { onSyncChange, syncNow } from '../../sync/client/sync-client.ts';
+import { lastSync } from '../../sync/shared/drain.ts';
+import { outboxSummary } from '../../sync/shared/idb-outbox-store.ts';
+
+function bytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KB`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(1)} MB`;
+  return `${(n / 1024 ** 3).toFixed(1)} GB`;
+}
+
+async function storageCard(): Promise<HTMLElement> {
+  const persisted = (await navigator.storage?.persisted?.()) ?? false;
+  const estimate = await navigator.storage?.estimate?.();
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'storage' },
+    h('h2', {}, t('settings.storage')),
+    h('p', {}, persisted ? t('settings.persisted') : t('settings.notPersisted')),
+    estimate?.quota ? h('p', {}, t('settings.quota', { used: bytes(estimate.usage ?? 0), quota: bytes(estimate.quota) })) : null,
+  );
+}
+
+function modelCard(): HTMLElement {
+  const body = h('div', {}, h('p', {}, t('settings.notLoaded')));
+  loadBundle().then(
+    (b) =>
+      render(
+        body,
+        h('p', { 'data-testid': 'settings-bundle' }, t('settings.bundleVersion', { version: b.bundleVersion })),
+        h('p', { class: 'notice ok' }, t('settings.integrityOk')),
+        h(
+          'p',
+          { 'data-testid': 'backend' },
+          t('settings.backend', { name: b.backend.name.toUpperCase(), threads: b.backend.threads, reason: b.backend.reason }),
+        ),
+      ),
+    (error: unknown) =>
+      render(
+        body,
+        h(
+          'p',
+          { class: 'notice bad' },
+          inferenceErrorCode(error) === 'BUNDLE_INVALID'
+            ? t('settings.integrityBad', { detail: (error as Error).message })
+            : errorMessage(error),
+        ),
+      ),
+  );
+  return h('section', { class: 'card' }, h('h2', {}, t('settings.model')), body);
+}
+
+function outboxCard(): [HTMLElement, () => void] {
+  const body = h('div');
+  const status = liveRegion();
+  const button = h(
+    'button',
+    { type: 'button', class: 'primary', 'data-testid': 'sync-now', onclick: () => void syncNow() },
+    t('settings.syncNow'),
+  );
+  const draw = async () => {
+    const [summary, last] = await Promise.all([outboxSummary(), lastSync()]);
+    render(
+      body,
+      h('p', { 'data-testid': 'outbox-count' }, t('settings.queued', { n: summary.pending })),
+      h(
+        'ul',
+        { class: 'bullets', 'data-testid': 'outbox' },
+        summary.items.map((item) =>
+          h(
+            'li',
+            { 'data-id': item.id },
+            `${new Date(item.queuedAt).toLocaleString(language())}: ${verdictText(item.verdict)}${item.rejected ? ' ⚠' : ''}`,
+          ),
+        ),
+      ),
+      h(
+        'p',
+        { 'data-testid': 'last-sync' },
+        t('settings.lastSync', { when: last ? new Date(last.at).toLocaleString(language()) : t('settings.never') }),
+      ),
+    );
+  };
+  const stop = onSyncChange(({ running, report }) => {
+    button.disabled = running;
+    if (running) status.textContent = t('settings.syncing');
+    else if (report?.outcome === 'done') status.textContent = t('settings.syncDone', { n: report.accepted + report.duplicate });
+    else if (report) status.textContent = t('settings.syncFailed', { detail: report.lastError ?? report.outcome });
+    void draw();
+  });
+  void draw();
+  return [h('section', { class: 'card' }, h('h2', {}, t('settings.outbox')), body, button, status), stop];
+}
+
+function serverCard(settings: Settings): HTMLElement {
+  const status = liveRegion();
+  const field = (id: keyof Settings, label: string, type: string) => [
+    h('label', { class: 'field', for: `set-${id}` }, label),
+    h('input', { id: `set-${id}`, type, value: settings[id], autocomplete: 'off', spellcheck: 'false' }),
+  ];
+  const value = (id: string) => (document.getElementById(`set-${id}`) as HTMLInputElement).value.trim();
+  return h(
+    'form',
+    { class: 'card', onsubmit: (e: Event) => e.preventDefault() },
+    h('h2', {}, t('settings.server')),
+    field('apiBase', t('settings.apiBase'), 'url'),
+    field('deviceToken', t('settings.deviceToken'), 'password'),
+    field('reviewToken', t('settings.reviewToken'), 'password'),
+    h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'save-settings',
+        onclick: async () => {
+          await saveSettings({ apiBase: value('apiBase'), deviceToken: value('deviceToken'), reviewToken: value('reviewToken') });
+          status.textContent = t('settings.saved');
+        },
+      },
+      t('settings.save'),
+    ),
+    status,
+    h('a', { class: 'button', href: '#/review' }, t('settings.openReview')),
+  );
+}
+
+export async function settingsScreen(root: HTMLElement): Promise<() => void> {
+  const settings = await loadSettings();
+  const select = h(
+    'select',
+    {
+      id: 'language',
+      onchange: async () => {
+        await saveSettings({ language: select.value });
+        setLanguage(select.value);
+        window.location.reload(); // every screen re-reads the catalogue
+      },
+    },
+    languages().map((l) => h('option', { value: l.code, selected: l.code === settings.language }, l.name)),
+  );
+  const [outbox, stopOutbox] = outboxCard();
+  render(
+    root,
+    h('h1', {}, t('settings.title')),
+    h('label', { class: 'field', for: 'language' }, t('settings.language')),
+    select,
+    outbox,
+    await storageCard(),
+    modelCard(),
+    serverCard(settings),
+    h('p', { class: 'muted' }, t('settings.appVersion', { version: APP_VERSION })),
+  );
+  return stopOutbox;
+}

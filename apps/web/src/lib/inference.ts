@@ -1,0 +1,54 @@
+// The one bridge from the page to the inference worker (Comlink). The bundle loads once and is shared.
+import type { Diagnosis } from '@leafcheck/diagnosis/types';
+import InferenceWorker from '@leafcheck/inference-worker?worker';
+import { type Remote, wrap } from 'comlink';
+import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle } from '../../../../workers/inference/src/api.ts';
+
+export const BUNDLE_BASE_URL = new URL('bundles/default/', document.baseURI).href;
+
+let api: Remote<InferenceWorkerApi> | undefined;
+let loaded: Promise<LoadedBundle> | undefined;
+
+function worker(): Remote<InferenceWorkerApi> {
+  api ??= wrap<InferenceWorkerApi>(new InferenceWorker());
+  return api;
+}
+
+export function loadBundle(): Promise<LoadedBundle> {
+  loaded ??= worker()
+    .load(BUNDLE_BASE_URL)
+    .catch((error: unknown) => {
+      loaded = undefined; // let the next attempt (e.g. after coming online) try again
+      throw error;
+    });
+  return loaded;
+}
+
+/** The bundle if it already loaded, without starting a load. */
+export function loadedBundle(): Promise<LoadedBundle> | undefined {
+  return loaded;
+}
+
+export async function diagnose(photos: ArrayBuffer[], options: DiagnoseOptions = {}): Promise<Diagnosis> {
+  await loadBundle();
+  return worker().diagnose(photos, options);
+}
+
+export function cancel(requestKey: string): Promise<void> {
+  return worker().cancel(requestKey);
+}
+
+const CODES: InferenceErrorCode[] = [
+  'BUNDLE_INVALID',
+  'BUNDLE_UNAVAILABLE',
+  'IMAGE_UNREADABLE',
+  'IMAGE_UNSUPPORTED',
+  'IMAGE_TOO_LARGE',
+  'CANCELLED',
+  'MODEL_FAILED',
+];
+
+export function inferenceErrorCode(error: unknown): InferenceErrorCode | undefined {
+  const name = (error as { name?: unknown } | null)?.name;
+  return CODES.find((code) => code === name);
+}

@@ -1,0 +1,15 @@
+/// <reference types="vite/client" />
+
+interface ImportMetaEnv {
+  readonly VITE_API_BASE?: string;
+  readonly VITE_DEVICE_TOKEN?: string;
+  readonly VITE_APP_VERSION?: string;
+}
+
+/** Version of bundles/default baked in at build time (see vite.config.ts). */
+declare const __BUNDLE_VERSION__: string;
+
+declare module '@leafcheck/inference-worker?worker' {
+  const InferenceWorker: { new (options?: { name?: string }): Worker };
+  export default InferenceWorker;
+}

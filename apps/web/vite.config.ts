@@ -1,0 +1,97 @@
+// Build of the PWA: app shell + onnxruntime wasm precached by Workbox (injectManifest, src/sw.ts),
+// the model bundle copied to /bundles/default/ and cached by the service worker in its own versioned cache.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+
+/** bundles/default once the trainer wrote it; before that the signed fixture, so the app still runs. */
+function bundleDir(): string {
+  const explicit = process.env.LEAFCHECK_BUNDLE_DIR;
+  if (explicit) return resolve(explicit);
+  const trained = join(repo, 'bundles/default');
+  if (existsSync(join(trained, 'manifest.json'))) return trained;
+  return join(repo, 'packages/bundle/fixtures/signed-by-python');
+}
+
+function bundleFiles(dir: string): string[] {
+  return readdirSync(dir).filter((name) => statSync(join(dir, name)).isFile() && !name.startsWith('.'));
+}
+
+/** Serves the bundle at /bundles/default/ in dev and preview, and copies it into the build. */
+function modelBundle(dir: string): Plugin {
+  const serve = (req: { url?: string }, res: import('node:http').ServerResponse, next: () => void) => {
+    const match = /^\/bundles\/default\/([^/?#]+)/.exec(req.url ?? '');
+    const name = match?.[1] ? decodeURIComponent(match[1]) : undefined;
+    if (!name || !bundleFiles(dir).includes(name)) return next();
+    const type = name.endsWith('.json') ? 'application/json' : name.endsWith('.md') ? 'text/markdown' : 'application/octet-stream';
+    res.setHeader('content-type', type);
+    res.end(readFileSync(join(dir, name)));
+  };
+  return {
+    name: 'leafcheck-model-bundle',
+    configureServer(server) {
+      server.middlewares.use(serve);
+    },
+    generateBundle() {
+      for (const name of bundleFiles(dir)) {
+        this.emitFile({ type: 'asset', fileName: `bundles/default/${name}`, source: readFileSync(join(dir, name)) });
+      }
+    },
+  };
+}
+
+/** workers/inference once it exists; until then a stand-in whose load() says so (see src/lib/missing-worker.ts). */
+function inferenceWorkerEntry(): string {
+  const real = join(repo, 'workers/inference/src/worker.ts');
+  return existsSync(real) ? real : join(here, 'src/lib/missing-worker.ts');
+}
+
+const dir = bundleDir();
+const bundleVersion: string = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).bundleVersion;
+
+export default defineConfig({
+  root: here,
+  envDir: here,
+  define: { __BUNDLE_VERSION__: JSON.stringify(bundleVersion) },
+  resolve: { alias: [{ find: /^@leafcheck\/inference-worker(?=\?|$)/, replacement: inferenceWorkerEntry() }] },
+  worker: { format: 'es' },
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, assetsInlineLimit: 0 },
+  server: { port: 5173 },
+  preview: { port: 4173 },
+  plugins: [
+    modelBundle(dir),
+    VitePWA({
+      strategies: 'injectManifest',
+      srcDir: 'src',
+      filename: 'sw.ts',
+      injectRegister: false,
+      manifest: {
+        name: 'Leafcheck',
+        short_name: 'Leafcheck',
+        description: 'Check a sick crop leaf with your phone camera and get advice, even without a network.',
+        start_url: '.',
+        scope: '.',
+        display: 'standalone',
+        orientation: 'portrait',
+        background_color: '#ffffff',
+        theme_color: '#063d13',
+        icons: [
+          { src: 'icons/icon-192.png', sizes: '192x192', type: 'image/png' },
+          { src: 'icons/icon-512.png', sizes: '512x512', type: 'image/png' },
+          { src: 'icons/maskable-512.png', sizes: '512x512', type: 'image/png', purpose: 'maskable' },
+        ],
+      },
+      injectManifest: {
+        globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
+        globIgnores: ['bundles/**'],
+        // The onnxruntime wasm is ~12-25 MB; it must be precached for offline use.
+        maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
+      },
+    }),
+  ],
+});
