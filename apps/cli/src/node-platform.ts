@@ -3,7 +3,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type TrustedKey, type VerifiedBundle, verifyBundle } from '@leafcheck/bundle';
 import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
-import { createPipeline, DiagnosisError, type ImageDecoder, type ModelKind, type ModelRunner, type Pipeline } from '@leafcheck/diagnosis';
+import {
+  createPipeline,
+  DiagnosisError,
+  type ImageDecoder,
+  jpegDecodeScale,
+  type ModelKind,
+  type ModelRunner,
+  type Pipeline,
+} from '@leafcheck/diagnosis';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
@@ -12,13 +20,6 @@ export const NODE_MAX_PIXELS = 150_000_000;
 
 export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL('../../../bundles/default/', import.meta.url));
 
-/** Largest JPEG DCT scale (1, 2, 4 or 8) that keeps the short side at or above minShortSide. */
-export function jpegShrink(width: number, height: number, minShortSide: number): number {
-  let f = 1;
-  while (f < 8 && Math.floor(Math.min(width, height) / (f * 2)) >= minShortSide) f *= 2;
-  return f;
-}
-
 export const sharpDecoder: ImageDecoder = {
   maxPixels: NODE_MAX_PIXELS,
   // sharp rotates only when asked (.rotate()); the pipeline's own EXIF step does it, as in the browser.
@@ -26,7 +27,7 @@ export const sharpDecoder: ImageDecoder = {
   async decode(bytes, { header, minShortSide }) {
     try {
       let img = sharp(bytes, { limitInputPixels: NODE_MAX_PIXELS, failOn: 'warning' });
-      const f = header.format === 'jpeg' ? jpegShrink(header.width, header.height, minShortSide) : 1;
+      const f = header.format === 'jpeg' ? jpegDecodeScale(header.width, header.height, minShortSide) : 1;
       if (f > 1) {
         // With a whole-factor target libvips decodes at 1/f straight from the DCT (shrink-on-load):
         // the full-size image never exists in memory.

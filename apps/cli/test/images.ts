@@ -21,7 +21,8 @@ export function twoTone(width: number, height: number): Promise<Buffer> {
 export async function jpeg(png: Buffer, options: { orientation?: number; cmyk?: boolean; grey?: boolean } = {}): Promise<Buffer> {
   let img = sharp(png);
   if (options.grey) img = img.greyscale();
-  if (options.cmyk) img = img.toColourspace('cmyk');
+  // CMYK as print software saves it: with its ICC profile (without one, decoders guess differently).
+  if (options.cmyk) img = img.toColourspace('cmyk').withIccProfile('cmyk');
   if (options.orientation) img = img.withMetadata({ orientation: options.orientation });
   return img.jpeg({ quality: 95 }).toBuffer();
 }

@@ -7,7 +7,7 @@ export { type Orientation, readExifOrientation } from './exif.ts';
 export { type RawImage, type RgbImage, toRgb } from './image.ts';
 export { applyOrientation } from './orient.ts';
 export { createPipeline, DEFAULT_MAX_BYTES, type DiagnoseRequest, type Pipeline, type PipelineOptions } from './pipeline.ts';
-export type { DecodeRequest, ImageDecoder, ModelKind, ModelRunner } from './platform.ts';
+export { type DecodeRequest, type ImageDecoder, jpegDecodeScale, type ModelKind, type ModelRunner } from './platform.ts';
 export { centerCropResize, centerSquare } from './resize.ts';
 export { type ImageFormat, type ImageHeader, readImageHeader } from './sniff.ts';
 export type * from './types.ts';

@@ -27,3 +27,14 @@ export interface ImageDecoder {
   /** Pixels as stored; throws DiagnosisError for images it cannot read. */
   decode(bytes: Uint8Array, request: DecodeRequest): Promise<RawImage>;
 }
+
+/**
+ * The whole downscale factor (1, 2, 4 or 8) a decoder may apply while decoding a JPEG: the largest
+ * that keeps the short side at or above minShortSide. The same rule on every platform, so the
+ * pixels that reach the final resize differ only by the decoders' filters.
+ */
+export function jpegDecodeScale(width: number, height: number, minShortSide: number): number {
+  let f = 1;
+  while (f < 8 && Math.floor(Math.min(width, height) / (f * 2)) >= minShortSide) f *= 2;
+  return f;
+}

@@ -39,9 +39,17 @@ export type InferenceErrorCode =
   | 'CANCELLED'
   | 'MODEL_FAILED';
 
+export interface LoadOptions {
+  /**
+   * Public keys to trust besides the app's shipped ones (DEFAULT_TRUSTED_KEYS): a bundle the user
+   * trained and signed on this machine, or a test fixture. Same shape as @leafcheck/bundle's TrustedKey.
+   */
+  trustedKeys?: { keyId: string; publicKeyHex: string; owner?: string }[];
+}
+
 export interface InferenceWorkerApi {
   /** Fetch (or read from cache), verify and start the bundle at baseUrl (ending in '/'). */
-  load(baseUrl: string): Promise<LoadedBundle>;
+  load(baseUrl: string, options?: LoadOptions): Promise<LoadedBundle>;
   /** Diagnose one or more photos of the same plant (encoded file bytes). */
   diagnose(photos: ArrayBuffer[], options?: DiagnoseOptions): Promise<Diagnosis>;
   cancel(requestKey: string): Promise<void>;

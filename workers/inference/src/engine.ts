@@ -1,0 +1,112 @@
+// InferenceWorkerApi without Comlink: load a verified bundle, pick a backend, run the shared pipeline.
+import { BundleError, DEFAULT_TRUSTED_KEYS, type TrustedKey, verifyBundle } from '@leafcheck/bundle';
+import { createPipeline, DiagnosisError, type ImageDecoder, type Pipeline } from '@leafcheck/diagnosis';
+import type { Diagnosis } from '@leafcheck/diagnosis/types';
+import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle, LoadOptions } from './api.ts';
+import { type BackendChoice, chooseBackend, type GpuLike } from './backend.ts';
+import { fetchSource } from './bundle-source.ts';
+import { createOrtRunner, type Ort } from './ort-runner.ts';
+import { chooseThreads } from './threads.ts';
+import type { VerdictStore } from './verdict-store.ts';
+
+export interface EngineDeps {
+  /** onnxruntime-web's WASM-only build, already pointed at the app's own .wasm/.mjs files. */
+  ort: Ort;
+  loadWebGpuOrt: () => Promise<Ort>;
+  createDecoder: () => Promise<ImageDecoder>;
+  verdicts: VerdictStore;
+  isolated: boolean;
+  hardwareConcurrency: number | undefined;
+  gpu: GpuLike | undefined;
+}
+
+/** Errors cross the worker boundary as plain Errors whose `name` is the code (Comlink keeps name and message). */
+export function inferenceError(code: InferenceErrorCode, message: string): Error {
+  const e = new Error(message);
+  e.name = code;
+  return e;
+}
+
+function toInferenceError(err: unknown, fallback: InferenceErrorCode): Error {
+  if (err instanceof DiagnosisError) return inferenceError(err.code, err.advice ? `${err.message}. ${err.advice}` : err.message);
+  if (err instanceof BundleError) return inferenceError('BUNDLE_INVALID', `${err.code}: ${err.message}`);
+  const e = err as Error;
+  if (e?.name === 'BUNDLE_UNAVAILABLE') return inferenceError('BUNDLE_UNAVAILABLE', e.message);
+  return inferenceError(fallback, e?.message ?? String(err));
+}
+
+export function createEngine(deps: EngineDeps): InferenceWorkerApi {
+  let current: { pipeline: Pipeline; backend: BackendChoice } | null = null;
+  let threadsSet = false;
+  const running = new Map<string, AbortController>();
+
+  async function load(baseUrl: string, options: LoadOptions = {}): Promise<LoadedBundle> {
+    const t0 = performance.now();
+    const threads = chooseThreads(deps.isolated, deps.hardwareConcurrency);
+    if (!threadsSet) {
+      // Only the first session creation reads these; setting them later has no effect.
+      deps.ort.env.wasm.numThreads = threads.threads;
+      deps.ort.env.wasm.proxy = false; // already off the main thread
+      deps.ort.env.wasm.initTimeout = 30_000; // a runtime that cannot start fails instead of hanging
+      threadsSet = true;
+    }
+    try {
+      const trusted: TrustedKey[] = [...DEFAULT_TRUSTED_KEYS, ...(options.trustedKeys ?? [])];
+      const bundle = await verifyBundle(fetchSource(baseUrl), trusted);
+      const [wasm, decoder] = await Promise.all([createOrtRunner(deps.ort, bundle, 'wasm'), deps.createDecoder()]);
+      const backend = await chooseBackend({
+        bundle,
+        wasm,
+        threads,
+        gpu: deps.gpu,
+        loadWebGpuOrt: deps.loadWebGpuOrt,
+        store: deps.verdicts,
+      });
+      if (backend.runner !== wasm) await wasm.release();
+      const previous = current;
+      current = { pipeline: createPipeline(bundle, backend.runner, decoder), backend };
+      await previous?.backend.runner.release();
+      const m = bundle.manifest;
+      return {
+        bundleVersion: m.bundleVersion,
+        crops: Object.keys(m.taxonomy.crops),
+        taxonomy: m.taxonomy.crops,
+        backend: backend.report,
+        loadMs: performance.now() - t0,
+      };
+    } catch (err) {
+      throw toInferenceError(err, 'MODEL_FAILED');
+    }
+  }
+
+  async function diagnose(photos: ArrayBuffer[], options: DiagnoseOptions = {}): Promise<Diagnosis> {
+    if (!current) throw inferenceError('BUNDLE_UNAVAILABLE', 'no bundle loaded: call load() first');
+    const controller = new AbortController();
+    const key = options.requestKey;
+    if (key !== undefined) {
+      running.get(key)?.abort();
+      running.set(key, controller);
+    }
+    try {
+      const request = options.crop !== undefined ? { crop: options.crop, signal: controller.signal } : { signal: controller.signal };
+      const result = await current.pipeline.diagnose(
+        photos.map((p) => new Uint8Array(p)),
+        request,
+      );
+      // A result that finished after it was cancelled is still cancelled: the page moved on.
+      if (controller.signal.aborted) throw new DiagnosisError('CANCELLED', 'cancelled by a newer request');
+      return result;
+    } catch (err) {
+      throw toInferenceError(err, 'MODEL_FAILED');
+    } finally {
+      if (key !== undefined && running.get(key) === controller) running.delete(key);
+    }
+  }
+
+  async function cancel(requestKey: string): Promise<void> {
+    running.get(requestKey)?.abort();
+    running.delete(requestKey);
+  }
+
+  return { load, diagnose, cancel };
+}
