@@ -14,11 +14,11 @@ interface Taps {
 }
 
 /**
- * Bilinear (triangle) filter taps for resampling `inSize` source pixels starting at `offset` to
+ * Bilinear (triangle) filter taps for resampling the `inSize` source pixels starting at `offset` to
  * `outSize`. When shrinking, the triangle widens by the scale (antialiasing), as Pillow's
  * Image.resize(BILINEAR) does, so the browser, Node and the Python trainer see the same pixels.
  */
-function taps(offset: number, inSize: number, outSize: number, limit: number): Taps {
+function taps(offset: number, inSize: number, outSize: number): Taps {
   const scale = inSize / outSize;
   const filterScale = Math.max(scale, 1);
   const support = filterScale; // triangle support 1, widened by the scale
@@ -27,9 +27,10 @@ function taps(offset: number, inSize: number, outSize: number, limit: number): T
   const count = new Int32Array(outSize);
   const weights = new Float64Array(outSize * stride);
   for (let i = 0; i < outSize; i++) {
-    const center = offset + (i + 0.5) * scale;
+    // In crop coordinates, clamped to the crop: the same as cropping first, then resizing (trainer/data.py).
+    const center = (i + 0.5) * scale;
     const lo = Math.max(Math.trunc(center - support + 0.5), 0);
-    const hi = Math.min(Math.trunc(center + support + 0.5), limit);
+    const hi = Math.min(Math.trunc(center + support + 0.5), inSize);
     let sum = 0;
     const n = Math.min(hi - lo, stride);
     for (let k = 0; k < n; k++) {
@@ -38,7 +39,7 @@ function taps(offset: number, inSize: number, outSize: number, limit: number): T
       sum += w;
     }
     if (sum > 0) for (let k = 0; k < n; k++) weights[i * stride + k] = (weights[i * stride + k] as number) / sum;
-    start[i] = lo;
+    start[i] = offset + lo;
     count[i] = n;
   }
   return { start, count, weights, stride };
@@ -53,8 +54,8 @@ const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
  */
 export function centerCropResize(img: RgbImage, outWidth: number, outHeight: number): RgbImage {
   const { left, top, side } = centerSquare(img.width, img.height);
-  const tx = taps(left, side, outWidth, img.width);
-  const ty = taps(top, side, outHeight, img.height);
+  const tx = taps(left, side, outWidth);
+  const ty = taps(top, side, outHeight);
   // Only the source rows some output row reads.
   const rowLo = ty.start[0] as number;
   const lastRow = outHeight - 1;

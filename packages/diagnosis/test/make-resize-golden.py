@@ -1,4 +1,4 @@
-"""Writes resize-golden.json: Pillow's centre-crop + BILINEAR resize of deterministic images.
+"""Writes resize-golden.json: Pillow centre crop, then BILINEAR resize (as trainer/data.py app_preprocess), of deterministic images.
 Run with the trainer venv: $(bash scripts/trainer-env.sh)/bin/python packages/diagnosis/test/make-resize-golden.py"""
 import base64
 import json
@@ -16,7 +16,7 @@ for w, h, ow, oh in [(37, 23, 8, 8), (96, 96, 84, 84), (100, 80, 32, 32), (5, 5,
     arr = np.clip(base + rng.normal(0, 20, base.shape), 0, 255).astype(np.uint8)
     side = min(w, h)
     left, top = (w - side) // 2, (h - side) // 2
-    out = Image.fromarray(arr).resize((ow, oh), Image.BILINEAR, box=(left, top, left + side, top + side))
+    out = Image.fromarray(arr).crop((left, top, left + side, top + side)).resize((ow, oh), Image.BILINEAR)
     cases.append({"width": w, "height": h, "outWidth": ow, "outHeight": oh, "seed": w * 1000 + h,
                   "input": base64.b64encode(arr.tobytes()).decode(),
                   "output": base64.b64encode(np.asarray(out).tobytes()).decode()})

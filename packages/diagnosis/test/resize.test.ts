@@ -24,7 +24,7 @@ describe('centerSquare', () => {
 
 describe('centerCropResize', () => {
   it.each(golden.map((g) => [`${g.width}x${g.height} -> ${g.outWidth}x${g.outHeight}`, g] as const))(
-    'matches Pillow BILINEAR with a centre box within 1 level: %s',
+    'matches Pillow crop + BILINEAR (the trainer\'s preprocessing) within 1 level: %s',
     (_, g) => {
       const img: RgbImage = { width: g.width, height: g.height, data: b64(g.input) };
       const out = centerCropResize(img, g.outWidth, g.outHeight);
@@ -45,7 +45,6 @@ describe('centerCropResize', () => {
     const data = new Uint8Array(30 * 10 * 3);
     for (let y = 0; y < 10; y++) for (let x = 10; x < 20; x++) data.fill(255, (y * 30 + x) * 3, (y * 30 + x) * 3 + 3);
     const out = centerCropResize({ width: 30, height: 10, data }, 5, 5);
-    // Edge taps may reach one source pixel outside the box, as Pillow's do; the middle is pure white.
-    expect(out.data[(2 * 5 + 2) * 3]).toBe(255);
+    expect(new Set(out.data)).toEqual(new Set([255]));
   });
 });
