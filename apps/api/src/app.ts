@@ -1,0 +1,77 @@
+// createApp(deps): the whole API as a Hono app, with every backend injected. No I/O happens here
+// beyond what the deps do, so tests call app.request() against real SQLite/PostgreSQL stores.
+import { createRoute, z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { HTTPException } from 'hono/http-exception';
+import { type AppDeps, DEFAULT_CONFIG, makeAuth, newApi, type RouteContext } from './context.ts';
+import { createSuggestionService } from './llm/suggestions.ts';
+import { registerFeedback } from './routes/feedback.ts';
+import { registerMaintainer } from './routes/maintainer.ts';
+import { registerReview } from './routes/review.ts';
+
+export type { AppDeps, BundleInfo, Storage } from './context.ts';
+
+export function createApp(deps: AppDeps) {
+  const config = { ...DEFAULT_CONFIG, ...deps.config };
+  const now = deps.now ?? (() => new Date());
+  const ctx: RouteContext = {
+    deps,
+    config,
+    now,
+    auth: makeAuth(deps.storage.tokens, config.rateLimits),
+    suggestions: createSuggestionService({
+      reviews: deps.storage.reviews,
+      photos: deps.photos,
+      llm: deps.llm,
+      labels: deps.bundle?.labels ?? [],
+      now,
+    }),
+  };
+  const app = newApi();
+
+  if (config.corsOrigins.length > 0) {
+    // '*' alone means any origin (test servers only); otherwise exact origins.
+    const origin = config.corsOrigins.length === 1 && config.corsOrigins[0] === '*' ? '*' : config.corsOrigins;
+    app.use('*', cors({ origin, allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], maxAge: 600 }));
+  }
+  const tooLarge = (limit: number) =>
+    bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: 'too-large', message: `request body over ${limit} bytes` }, 413) });
+  app.use('/v1/feedback', tooLarge(config.feedbackBodyLimit));
+  app.use('/v1/review/*', tooLarge(config.otherBodyLimit));
+
+  app.onError((error, c) => {
+    // Hono's own 4xx (e.g. malformed JSON from the validator) keep their status.
+    if (error instanceof HTTPException && error.status < 500) return c.json({ error: 'bad-request', message: error.message }, error.status);
+    console.error(`${c.req.method} ${c.req.path}:`, error);
+    return c.json({ error: 'internal', message: 'internal error' }, 500);
+  });
+  app.notFound((c) => c.json({ error: 'not-found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/healthz',
+      tags: ['meta'],
+      summary: 'Liveness',
+      responses: {
+        200: {
+          description: 'ok',
+          content: { 'application/json': { schema: z.object({ ok: z.literal(true), bundleVersion: z.string().nullable() }) } },
+        },
+      },
+    }),
+    (c) => c.json({ ok: true as const, bundleVersion: deps.bundle?.version ?? null }, 200),
+  );
+  registerFeedback(app, ctx);
+  registerReview(app, ctx);
+  registerMaintainer(app, ctx);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'token from `cli.ts token issue`',
+  });
+  app.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Leafcheck API', version: '0.1.0' } });
+  return app;
+}

@@ -1,0 +1,58 @@
+// Token administration: npx tsx apps/api/src/cli.ts token issue --role agronomist [--name "Dr. A"]
+//                       npx tsx apps/api/src/cli.ts token revoke <id>
+//                       npx tsx apps/api/src/cli.ts token list
+// Uses the same database as the server (DATABASE_URL, LEAFCHECK_DB or .leafcheck/leafcheck.db).
+import { parseArgs } from 'node:util';
+import { openDb } from './db/connect.ts';
+import { createTokenStore, ROLES, type Role } from './db/token-store.ts';
+import { readEnv } from './env.ts';
+
+const USAGE = `usage: cli.ts token issue --role ${ROLES.join('|')} [--name NAME]
+       cli.ts token revoke ID
+       cli.ts token list`;
+
+export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { role: { type: 'string' }, name: { type: 'string' } },
+  });
+  const [group, command, arg] = positionals;
+  if (group !== 'token' || !command) {
+    out(USAGE);
+    return 2;
+  }
+  const opened = await openDb(readEnv().db);
+  try {
+    const tokens = createTokenStore(opened.db);
+    if (command === 'issue') {
+      const role = values.role as Role | undefined;
+      if (!role || !ROLES.includes(role)) {
+        out(`--role must be one of ${ROLES.join(', ')}`);
+        return 2;
+      }
+      const { info, token } = await tokens.issue(role, values.name ?? `${role} token`);
+      out(`issued ${info.role} token ${info.id} (shown once, store it now):`);
+      out(token);
+      return 0;
+    }
+    if (command === 'revoke' && arg) {
+      const revoked = await tokens.revoke(arg);
+      out(revoked ? `revoked ${arg}` : `no live token with id ${arg}`);
+      return revoked ? 0 : 1;
+    }
+    if (command === 'list') {
+      for (const t of await tokens.list())
+        out(`${t.id}\t${t.role}\t${t.revokedAt ? `revoked ${t.revokedAt}` : 'live'}\t${t.createdAt}\t${t.name}`);
+      return 0;
+    }
+    out(USAGE);
+    return 2;
+  } finally {
+    await opened.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runCli(process.argv.slice(2)).then((code) => process.exit(code));
+}

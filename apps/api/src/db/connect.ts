@@ -1,0 +1,47 @@
+// Opens the database the environment names: PostgreSQL when given a postgres:// URL, else SQLite
+// (better-sqlite3, WAL) at a file path. Migrations run on open.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema?: string };
+
+export interface OpenDb {
+  db: Kysely<Database>;
+  kind: DbTarget['kind'];
+  close(): Promise<void>;
+}
+
+export async function openDb(target: DbTarget): Promise<OpenDb> {
+  let db: Kysely<Database>;
+  if (target.kind === 'sqlite') {
+    if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
+    const database = new SQLite(target.path);
+    database.pragma('journal_mode = WAL');
+    // NORMAL is durable across application crashes in WAL mode; only an OS crash can lose the last commits.
+    database.pragma('synchronous = NORMAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  } else {
+    const options = target.schema ? `-c search_path=${target.schema}` : undefined;
+    const pool = new pg.Pool({ connectionString: target.url, max: 10, ...(options ? { options } : {}) });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  await migrateToLatest(db as Kysely<unknown>);
+  return { db, kind: target.kind, close: () => db.destroy() };
+}
+
+/** DATABASE_URL (postgres) wins; else LEAFCHECK_DB or .leafcheck/leafcheck.db under `cwd`. */
+export function dbTargetFromEnv(env: NodeJS.ProcessEnv, cwd: string): DbTarget {
+  const url = env.DATABASE_URL;
+  if (url) {
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be a postgres:// URL, got ${url.split(':')[0]}:`);
+    return { kind: 'postgres', url };
+  }
+  return { kind: 'sqlite', path: env.LEAFCHECK_DB ?? `${cwd}/.leafcheck/leafcheck.db` };
+}

@@ -1,0 +1,71 @@
+// The one set of migrations, run on SQLite and PostgreSQL alike (portable types only).
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+const migrations: Record<string, Migration> = {
+  '0001_init': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('feedback')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('device_id', 'text', (c) => c.notNull())
+        .addColumn('app_version', 'text', (c) => c.notNull())
+        .addColumn('bundle_version', 'text', (c) => c.notNull())
+        .addColumn('prediction_kind', 'text', (c) => c.notNull())
+        .addColumn('predicted_crop', 'text')
+        .addColumn('predicted_label', 'text', (c) => c.notNull())
+        .addColumn('predicted_probability', 'double precision', (c) => c.notNull())
+        .addColumn('top_k_json', 'text', (c) => c.notNull())
+        .addColumn('verdict', 'text', (c) => c.notNull())
+        .addColumn('corrected_label', 'text')
+        .addColumn('note', 'text')
+        .addColumn('has_photo', 'integer', (c) => c.notNull())
+        .addColumn('lat', 'double precision')
+        .addColumn('lon', 'double precision')
+        .addColumn('diagnosed_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('token_id', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('feedback_bundle_label').on('feedback').columns(['bundle_version', 'predicted_label']).execute();
+      await db.schema.createIndex('feedback_received').on('feedback').column('received_at').execute();
+      await db.schema
+        .createTable('review')
+        .addColumn('feedback_id', 'text', (c) => c.primaryKey().references('feedback.id'))
+        .addColumn('decision', 'text', (c) => c.notNull())
+        .addColumn('label', 'text')
+        .addColumn('reviewer_token_id', 'text', (c) => c.notNull())
+        .addColumn('reviewed_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('suggestion')
+        .addColumn('feedback_id', 'text', (c) => c.primaryKey().references('feedback.id'))
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('model', 'text')
+        .addColumn('suggestion_json', 'text')
+        .addColumn('error', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('api_token')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('hash', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      for (const table of ['suggestion', 'review', 'feedback', 'api_token'])
+        await sql`drop table if exists ${sql.table(table)}`.execute(db);
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+}

@@ -1,0 +1,59 @@
+// Table types for Kysely. Portable subset of SQL: text, integer, double precision; times are
+// ISO-8601 UTC strings (sortable as text), booleans are 0/1 integers, JSON is text.
+export interface FeedbackTable {
+  id: string;
+  device_id: string;
+  app_version: string;
+  bundle_version: string;
+  prediction_kind: string;
+  predicted_crop: string | null;
+  /** Top-1 label and its calibrated probability, denormalised for the review order and stats. */
+  predicted_label: string;
+  predicted_probability: number;
+  top_k_json: string;
+  verdict: 'right' | 'wrong' | 'not-sure';
+  corrected_label: string | null;
+  note: string | null;
+  has_photo: number;
+  lat: number | null;
+  lon: number | null;
+  diagnosed_at: string;
+  created_at: string;
+  received_at: string;
+  token_id: string;
+}
+
+export interface ReviewTable {
+  feedback_id: string;
+  /** 'label': the agronomist gave `label`; 'unusable': photo cannot be labelled; 'skip': look again later. */
+  decision: 'label' | 'unusable' | 'skip';
+  label: string | null;
+  reviewer_token_id: string;
+  reviewed_at: string;
+}
+
+export interface SuggestionTable {
+  feedback_id: string;
+  status: 'ok' | 'error';
+  model: string | null;
+  suggestion_json: string | null;
+  error: string | null;
+  created_at: string;
+}
+
+export interface TokenTable {
+  id: string;
+  role: 'device' | 'agronomist' | 'maintainer';
+  /** sha256 hex of the secret token; the token itself is never stored. */
+  hash: string;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface Database {
+  feedback: FeedbackTable;
+  review: ReviewTable;
+  suggestion: SuggestionTable;
+  api_token: TokenTable;
+}

@@ -1,0 +1,62 @@
+// Backends chosen from the environment: the only place that reads process.env.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadBundleInfo } from './bundle-info.ts';
+import type { BundleInfo } from './context.ts';
+import { type DbTarget, dbTargetFromEnv } from './db/connect.ts';
+import { anthropicSuggester, type LabelSuggester } from './llm/suggester.ts';
+
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export interface ServerEnv {
+  port: number;
+  db: DbTarget;
+  photosDir: string;
+  bundleDir: string;
+  corsOrigins: string[];
+  dev: boolean;
+  /** A device token to make valid at start (shared with the PWA build in dev). */
+  devDeviceToken: string | null;
+  llm: LabelSuggester | null;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
+  const port = Number(env.PORT ?? 8787);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${env.PORT}`);
+  const dev = env.NODE_ENV !== 'production';
+  const cors =
+    env.LEAFCHECK_CORS_ORIGIN ?? (dev ? 'http://localhost:5173,http://127.0.0.1:5173,http://localhost:4173,http://127.0.0.1:4173' : '');
+  return {
+    port,
+    db: dbTargetFromEnv(env, REPO_ROOT),
+    photosDir: env.LEAFCHECK_PHOTOS ?? join(REPO_ROOT, '.leafcheck', 'photos'),
+    bundleDir: env.LEAFCHECK_BUNDLE_DIR ?? join(REPO_ROOT, 'bundles', 'default'),
+    corsOrigins: cors
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    dev,
+    devDeviceToken: env.LEAFCHECK_DEV_DEVICE_TOKEN ?? null,
+    llm: env.ANTHROPIC_API_KEY
+      ? anthropicSuggester({
+          apiKey: env.ANTHROPIC_API_KEY,
+          ...(env.LEAFCHECK_LLM_MODEL ? { model: env.LEAFCHECK_LLM_MODEL } : {}),
+          ...(env.ANTHROPIC_BASE_URL ? { baseURL: env.ANTHROPIC_BASE_URL } : {}),
+        })
+      : null,
+  };
+}
+
+export async function bundleOrNull(dir: string): Promise<BundleInfo | null> {
+  if (!existsSync(join(dir, 'manifest.json'))) {
+    console.warn(`no bundle at ${dir}: retrain decisions and label suggestions are off`);
+    return null;
+  }
+  try {
+    return await loadBundleInfo(dir);
+  } catch (error) {
+    console.warn(`bundle at ${dir} did not verify (${(error as Error).message}); continuing without it`);
+    return null;
+  }
+}

@@ -1,0 +1,81 @@
+// Maintainer routes: the labelled export for the trainer and the retrain decision.
+import { createRoute, z } from '@hono/zod-openapi';
+import { decideRetrain } from '@leafcheck/sync';
+import type { Api, RouteContext } from '../context.ts';
+import { exportTar, gzipStream } from '../export/export.ts';
+import { authResponses, errorBody, security } from '../schemas.ts';
+
+const decisionSchema = z
+  .object({
+    bundleVersion: z.string(),
+    retrain: z.boolean(),
+    triggers: z.array(z.object({ rule: z.string(), reason: z.string() })),
+    facts: z.object({
+      baselineAccuracy: z.number().nullable(),
+      baselineMetric: z.string().nullable(),
+      fieldAccuracy: z.number().nullable(),
+      verdicts: z.number(),
+      newReviewedLabels: z.number(),
+      daysSinceBundle: z.number(),
+    }),
+  })
+  .openapi('RetrainDecision');
+
+export function registerMaintainer(app: Api, ctx: RouteContext) {
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/export',
+      tags: ['maintainer'],
+      summary: 'Reviewed, labelled photos as an imagefolder tarball (Crop___Disease/<id>.jpg) with manifest.jsonl',
+      security,
+      middleware: [ctx.auth('maintainer')] as const,
+      responses: {
+        200: { description: 'tar.gz', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } },
+        ...authResponses,
+      },
+    }),
+    (c) => {
+      const now = ctx.now();
+      const stream = gzipStream(exportTar(ctx.deps.storage.reviews, ctx.deps.photos, now));
+      const name = `leafcheck-feedback-${now.toISOString().slice(0, 19).replace(/[:T]/g, '-')}.tar.gz`;
+      return c.body(stream, 200, { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="${name}"` });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/retrain/decision',
+      tags: ['maintainer'],
+      summary: "Whether to retrain, after the training guide's rules, for the bundle this API serves",
+      security,
+      middleware: [ctx.auth('maintainer')] as const,
+      responses: {
+        200: { description: 'decision', content: { 'application/json': { schema: decisionSchema } } },
+        503: { description: 'no bundle loaded', content: { 'application/json': { schema: errorBody } } },
+        ...authResponses,
+      },
+    }),
+    async (c) => {
+      const bundle = ctx.deps.bundle;
+      if (bundle === null)
+        return c.json({ error: 'no-bundle', message: 'the API has no bundle manifest to compare against (LEAFCHECK_BUNDLE_DIR)' }, 503);
+      const stats = await ctx.deps.storage.feedback.stats();
+      const reviewed = await ctx.deps.storage.feedback.reviewedSince(bundle.createdAt);
+      const decision = decideRetrain(
+        {
+          bundle: { version: bundle.version, createdAt: bundle.createdAt, metrics: bundle.metrics, labels: bundle.labels },
+          verdicts: stats
+            .filter((r) => r.bundleVersion === bundle.version)
+            .map((r) => ({ label: r.label, right: r.right, wrong: r.wrong })),
+          newReviewedLabels: reviewed.count,
+          unknownReviewedLabels: reviewed.labels.filter((l) => !bundle.labels.includes(l)),
+          now: ctx.now(),
+        },
+        ctx.config.retrain,
+      );
+      return c.json({ bundleVersion: bundle.version, ...decision }, 200);
+    },
+  );
+}

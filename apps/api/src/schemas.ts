@@ -1,0 +1,14 @@
+// Shared response schemas for the OpenAPI document.
+import { z } from '@hono/zod-openapi';
+import { fieldError } from '@leafcheck/sync';
+
+export const errorBody = z.object({ error: z.string(), message: z.string().optional() }).openapi('Error');
+export const validationError = z.object({ error: z.literal('validation'), issues: z.array(fieldError) }).openapi('ValidationError');
+
+export const authResponses = {
+  401: { description: 'missing, unknown or revoked token', content: { 'application/json': { schema: errorBody } } },
+  403: { description: 'the token role may not use this route', content: { 'application/json': { schema: errorBody } } },
+  429: { description: 'rate limited (see Retry-After)', content: { 'application/json': { schema: errorBody } } },
+} as const;
+
+export const security = [{ bearer: [] }];

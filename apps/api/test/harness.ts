@@ -1,0 +1,95 @@
+// Runs the same API tests on SQLite (temp file) and, when TEST_DATABASE_URL is set, on PostgreSQL
+// (each suite in its own schema, dropped afterwards).
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { type AppDeps, createApp } from '../src/app.ts';
+import type { AppConfig, BundleInfo } from '../src/context.ts';
+import { type OpenDb, openDb } from '../src/db/connect.ts';
+import { createStorage } from '../src/db/storage.ts';
+import type { LabelSuggester } from '../src/llm/suggester.ts';
+import { localPhotoStore } from '../src/photos/photo-store.ts';
+
+export const backends: Array<'sqlite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+
+export const testBundle: BundleInfo = {
+  version: '1.0.0',
+  createdAt: '2026-11-01T00:00:00Z',
+  metrics: { 'disease.top1': 0.95 },
+  labels: ['Tomato___Late_blight', 'Tomato___healthy', 'Tomato___Early_blight', 'Background_without_leaves'],
+};
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  deps: AppDeps;
+  db: OpenDb;
+  tokens: { device: string; agronomist: string; maintainer: string };
+  dir: string;
+  close(): Promise<void>;
+}
+
+export async function openHarness(
+  backend: 'sqlite' | 'postgres',
+  options: { llm?: LabelSuggester | null; config?: Partial<AppConfig>; bundle?: BundleInfo | null; now?: () => Date } = {},
+): Promise<Harness> {
+  const dir = await mkdtemp(join(tmpdir(), 'leafcheck-api-test-'));
+  let dropSchema = async () => {};
+  let db: OpenDb;
+  if (backend === 'postgres') {
+    const url = process.env.TEST_DATABASE_URL as string;
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    await admin.query(`create schema ${schema}`);
+    await admin.end();
+    db = await openDb({ kind: 'postgres', url, schema });
+    dropSchema = async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema ${schema} cascade`);
+      await c.end();
+    };
+  } else {
+    db = await openDb({ kind: 'sqlite', path: join(dir, 'test.db') });
+  }
+  const storage = createStorage(db.db, options.now);
+  const tokens = {
+    device: (await storage.tokens.issue('device', 'd')).token,
+    agronomist: (await storage.tokens.issue('agronomist', 'a')).token,
+    maintainer: (await storage.tokens.issue('maintainer', 'm')).token,
+  };
+  const deps: AppDeps = {
+    storage,
+    photos: localPhotoStore(join(dir, 'photos')),
+    llm: options.llm ?? null,
+    bundle: options.bundle === undefined ? testBundle : options.bundle,
+    config: { corsOrigins: ['https://app.leafcheck.test'], ...options.config },
+    ...(options.now ? { now: options.now } : {}),
+  };
+  return {
+    app: createApp(deps),
+    deps,
+    db,
+    tokens,
+    dir,
+    async close() {
+      await db.close();
+      await dropSchema();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function call(h: Harness, method: string, path: string, token: string | null, body?: unknown, headers: Record<string, string> = {}) {
+  return h.app.request(path, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+  });
+}

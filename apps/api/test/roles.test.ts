@@ -1,0 +1,99 @@
+// Every role is refused on every route it must not reach; no token and revoked tokens are refused everywhere.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../src/db/token-store.ts';
+import { record } from './fixtures.ts';
+import { backends, call, type Harness, openHarness } from './harness.ts';
+
+const id = record(1).id;
+const routes: Array<{ method: string; path: string; openapi: string; body?: unknown; allowed: Role[] }> = [
+  { method: 'POST', path: '/v1/feedback', openapi: '/v1/feedback', body: { records: [record(2)] }, allowed: ['device'] },
+  { method: 'GET', path: '/v1/feedback/stats', openapi: '/v1/feedback/stats', allowed: ['agronomist', 'maintainer'] },
+  { method: 'GET', path: '/v1/review', openapi: '/v1/review', allowed: ['agronomist', 'maintainer'] },
+  { method: 'GET', path: `/v1/review/${id}`, openapi: '/v1/review/{id}', allowed: ['agronomist', 'maintainer'] },
+  { method: 'GET', path: `/v1/review/${id}/photo`, openapi: '/v1/review/{id}/photo', allowed: ['agronomist', 'maintainer'] },
+  { method: 'GET', path: `/v1/review/${id}/suggestion`, openapi: '/v1/review/{id}/suggestion', allowed: ['agronomist', 'maintainer'] },
+  { method: 'POST', path: `/v1/review/${id}`, openapi: '/v1/review/{id}', body: { decision: 'skip' }, allowed: ['agronomist'] },
+  { method: 'GET', path: '/v1/export', openapi: '/v1/export', allowed: ['maintainer'] },
+  { method: 'GET', path: '/v1/retrain/decision', openapi: '/v1/retrain/decision', allowed: ['maintainer'] },
+];
+const roles: Role[] = ['device', 'agronomist', 'maintainer'];
+const refused = routes.flatMap((route) => roles.filter((role) => !route.allowed.includes(role)).map((role) => ({ ...route, role })));
+const permitted = routes.flatMap((route) => route.allowed.map((role) => ({ ...route, role })));
+
+describe.each(backends)('roles on %s', (backend) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await openHarness(backend);
+    await call(h, 'POST', '/v1/feedback', h.tokens.device, { records: [record(1)] });
+  });
+  afterAll(() => h.close());
+
+  it('the table covers every protected route of the OpenAPI document', async () => {
+    const doc = (await (await call(h, 'GET', '/openapi.json', null)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const documented = Object.entries(doc.paths)
+      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
+      .filter((r) => r !== 'GET /healthz')
+      .sort();
+    expect(documented).toEqual(routes.map((r) => `${r.method} ${r.openapi}`).sort());
+  });
+
+  it.each(refused)('$role is refused on $method $openapi', async ({ method, path, body, role }) => {
+    const res = await call(h, method, path, h.tokens[role], body);
+    expect(res.status).toBe(403);
+    expect(await res.json()).toMatchObject({ error: 'forbidden' });
+  });
+
+  it.each(permitted)('$role may use $method $openapi', async ({ method, path, body, role }) => {
+    const res = await call(h, method, path, h.tokens[role], body);
+    expect([200, 404]).toContain(res.status);
+  });
+
+  it.each(routes)('no token or a bad one is refused on $method $openapi', async ({ method, path, body }) => {
+    expect((await call(h, method, path, null, body)).status).toBe(401);
+    expect((await call(h, method, path, 'lc_device_000000000000_forged-token-value', body)).status).toBe(401);
+  });
+
+  it('a revoked token stops working at once', async () => {
+    const { info, token } = await h.deps.storage.tokens.issue('maintainer', 'short-lived');
+    expect((await call(h, 'GET', '/v1/export', token)).status).toBe(200);
+    expect(await h.deps.storage.tokens.revoke(info.id)).toBe(true);
+    expect((await call(h, 'GET', '/v1/export', token)).status).toBe(401);
+    expect(await h.deps.storage.tokens.revoke(info.id)).toBe(false);
+  });
+
+  it('stores tokens only as sha256 hashes', async () => {
+    const { token } = await h.deps.storage.tokens.issue('device', 'hash check');
+    const rows = await h.db.db.selectFrom('api_token').selectAll().execute();
+    for (const row of rows) expect(row.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(rows)).not.toContain(token);
+  });
+
+  it('public routes need no token', async () => {
+    expect(await (await call(h, 'GET', '/healthz', null)).json()).toEqual({ ok: true, bundleVersion: '1.0.0' });
+    expect((await call(h, 'GET', '/openapi.json', null)).status).toBe(200);
+  });
+});
+
+describe('rate limits', () => {
+  it('limit each token separately and answer 429 with Retry-After', async () => {
+    const h = await openHarness('sqlite', {
+      config: {
+        rateLimits: {
+          device: { burst: 2, perSecond: 0.5 },
+          agronomist: { burst: 2, perSecond: 0.5 },
+          maintainer: { burst: 2, perSecond: 0.5 },
+        },
+      },
+    });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await call(h, 'GET', '/v1/feedback/stats', h.tokens.agronomist)).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const limited = await call(h, 'GET', '/v1/feedback/stats', h.tokens.agronomist);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      expect((await call(h, 'GET', '/v1/feedback/stats', h.tokens.maintainer)).status).toBe(200);
+    } finally {
+      await h.close();
+    }
+  });
+});
