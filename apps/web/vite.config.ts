@@ -51,13 +51,26 @@ function inferenceWorkerEntry(): string {
   return existsSync(real) ? real : join(here, 'src/lib/missing-worker.ts');
 }
 
+/**
+ * Public keys the app trusts besides packages/bundle/trusted-keys.json. Only for a bundle signed on this
+ * machine (LEAFCHECK_TRUSTED_KEYS_FILE) or the fixture fallback, whose public key sits beside it.
+ */
+function extraTrustedKeys(dir: string): { keyId: string; publicKeyHex: string }[] {
+  const file = process.env.LEAFCHECK_TRUSTED_KEYS_FILE ?? (existsSync(`${dir}.key.json`) ? `${dir}.key.json` : undefined);
+  if (!file) return [];
+  const parsed = JSON.parse(readFileSync(file, 'utf8')) as
+    | { keyId: string; publicKeyHex: string }
+    | { keyId: string; publicKeyHex: string }[];
+  return (Array.isArray(parsed) ? parsed : [parsed]).map(({ keyId, publicKeyHex }) => ({ keyId, publicKeyHex }));
+}
+
 const dir = bundleDir();
 const bundleVersion: string = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).bundleVersion;
 
 export default defineConfig({
   root: here,
   envDir: here,
-  define: { __BUNDLE_VERSION__: JSON.stringify(bundleVersion) },
+  define: { __BUNDLE_VERSION__: JSON.stringify(bundleVersion), __EXTRA_TRUSTED_KEYS__: JSON.stringify(extraTrustedKeys(dir)) },
   resolve: { alias: [{ find: /^@leafcheck\/inference-worker(?=\?|$)/, replacement: inferenceWorkerEntry() }] },
   worker: { format: 'es' },
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, assetsInlineLimit: 0 },
@@ -88,8 +101,10 @@ export default defineConfig({
       },
       injectManifest: {
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
-        globIgnores: ['bundles/**'],
-        // The onnxruntime wasm is ~12-25 MB; it must be precached for offline use.
+        // The WebGPU (asyncify) runtime is fetched only on devices with a GPU adapter: the service worker
+        // caches it on first use instead of making every cheap phone download another 26 MB.
+        globIgnores: ['bundles/**', '**/*asyncify*'],
+        // The wasm runtime is ~14 MB; it must be precached for offline use.
         maximumFileSizeToCacheInBytes: 40 * 1024 * 1024,
       },
     }),

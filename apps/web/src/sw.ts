@@ -66,6 +66,19 @@ registerRoute(
   },
 );
 
+// Runtime files left out of the precache (the WebGPU build): cached the first time a device uses them.
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.includes('asyncify'),
+  async ({ request }) => {
+    const cache = await caches.open('leafcheck-runtime-extra');
+    const hit = await cache.match(request);
+    if (hit) return hit;
+    const response = await fetch(request);
+    if (response.ok) await cache.put(request, response.clone());
+    return response;
+  },
+);
+
 self.addEventListener('message', (event) => {
   if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
 });

@@ -8,6 +8,8 @@ interface ImportMetaEnv {
 
 /** Version of bundles/default baked in at build time (see vite.config.ts). */
 declare const __BUNDLE_VERSION__: string;
+/** Public keys trusted besides the shipped ones (local or fixture bundles only; see vite.config.ts). */
+declare const __EXTRA_TRUSTED_KEYS__: { keyId: string; publicKeyHex: string }[];
 
 declare module '@leafcheck/inference-worker?worker' {
   const InferenceWorker: { new (options?: { name?: string }): Worker };

@@ -26,7 +26,14 @@ const TYPES: Record<string, string> = {
 
 /** Builds apps/web into `outDir` (default apps/web/dist) with the given VITE_* env. */
 export async function buildApp(outDir = join(WEB_ROOT, 'dist')): Promise<string> {
-  await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), logLevel: 'warn', build: { outDir } });
+  // Vitest sets NODE_ENV=test, which would make Vite build a development app (no service worker).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   return outDir;
 }
 

@@ -6,7 +6,8 @@ import { h } from './dom.ts';
 import { isBusy, onBusyChange } from './state.ts';
 
 export function registerServiceWorker(banner: HTMLElement): void {
-  if (!('serviceWorker' in navigator) || import.meta.env.DEV) return;
+  // `vite` dev serves no sw.js; every build (tests included) registers it.
+  if (!('serviceWorker' in navigator) || import.meta.env.MODE === 'development') return;
   const wb = new Workbox(`${import.meta.env.BASE_URL}sw.js`, { type: 'module' });
   let waiting = false;
 

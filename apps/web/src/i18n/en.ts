@@ -8,7 +8,7 @@ export const en = {
   'nav.settings': 'Settings',
   'nav.review': 'Review',
   'net.online': 'Online',
-  'net.offline': 'Offline: everything still works',
+  'net.offline': 'Offline – still works',
   'update.ready': 'A new version of Leafcheck is ready.',
   'update.apply': 'Update now',
   'update.later': 'Later',
@@ -55,6 +55,7 @@ export const en = {
   'error.tooLarge': 'This photo is too big. Take a new photo with the camera.',
   'error.storageFull': 'The phone is full, so this could not be saved. Delete old checks in History.',
   'error.generic': 'Something went wrong: {detail} Try again.',
+  'error.cropUnknown': 'This app does not know that crop yet. Choose "I don\'t know" and try again.',
   'error.notFound': 'This check is no longer on this phone.',
 
   'result.title': 'Result',

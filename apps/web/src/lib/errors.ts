@@ -14,6 +14,7 @@ export function errorMessage(error: unknown): string {
   if (code === 'IMAGE_UNREADABLE') return t('error.unreadable');
   if (code === 'IMAGE_UNSUPPORTED') return t('error.unsupported');
   if (code === 'IMAGE_TOO_LARGE') return t('error.tooLarge');
+  if (code === 'CROP_UNKNOWN') return t('error.cropUnknown');
   if (code === 'BUNDLE_UNAVAILABLE') return t('diagnose.bundleUnavailable');
   if (code === 'BUNDLE_INVALID') return t('diagnose.bundleInvalid');
   if (code === 'MODEL_FAILED') return t('diagnose.modelFailed', { detail });

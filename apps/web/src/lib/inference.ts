@@ -16,7 +16,7 @@ function worker(): Remote<InferenceWorkerApi> {
 
 export function loadBundle(): Promise<LoadedBundle> {
   loaded ??= worker()
-    .load(BUNDLE_BASE_URL)
+    .load(BUNDLE_BASE_URL, __EXTRA_TRUSTED_KEYS__.length ? { trustedKeys: __EXTRA_TRUSTED_KEYS__ } : {})
     .catch((error: unknown) => {
       loaded = undefined; // let the next attempt (e.g. after coming online) try again
       throw error;
@@ -44,6 +44,7 @@ const CODES: InferenceErrorCode[] = [
   'IMAGE_UNREADABLE',
   'IMAGE_UNSUPPORTED',
   'IMAGE_TOO_LARGE',
+  'CROP_UNKNOWN',
   'CANCELLED',
   'MODEL_FAILED',
 ];

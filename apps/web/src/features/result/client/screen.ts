@@ -17,9 +17,11 @@ export async function resultScreen(root: HTMLElement, id: string | undefined): P
   render(
     root,
     h('h1', {}, t('result.title')),
-    h('img', { class: 'result-photo', src: url, alt: t('history.thumbAlt', { date }), width: 512, height: 384 }),
+    diagnosisView(
+      entry.diagnosis,
+      h('img', { class: 'result-photo', src: url, alt: t('history.thumbAlt', { date }), width: 104, height: 104 }),
+    ),
     h('p', { class: 'muted' }, t('result.date', { date })),
-    diagnosisView(entry.diagnosis),
     feedbackForm(entry),
     h('button', { type: 'button', class: 'primary', onclick: () => navigate('/diagnose') }, t('result.checkAnother')),
   );

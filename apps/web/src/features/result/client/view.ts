@@ -11,7 +11,7 @@ function certainty(probability: number): HTMLElement {
     {},
     h('span', { class: key === 'result.possibly' ? 'certainty possibly' : 'certainty', 'data-testid': 'certainty' }, t(key)),
     ' ',
-    t('result.percent', { p: percent(probability) }),
+    h('span', { class: 'nowrap' }, t('result.percent', { p: percent(probability) })),
   );
 }
 
@@ -44,13 +44,16 @@ function adviceView(advice: AdviceEntry | null): HTMLElement {
   );
 }
 
-export function diagnosisView(d: Diagnosis): HTMLElement {
+/** `photo` is shown beside the answer so the answer stays above the fold on a 360x640 screen. */
+export function diagnosisView(d: Diagnosis, photo: HTMLImageElement | null = null): HTMLElement {
   const crop = d.crop ?? d.chosenCrop;
   const head =
     d.kind === 'diagnosis'
       ? [h('p', { class: 'verdict', 'data-testid': 'disease', 'data-label': d.disease }, diseaseName(d.disease)), certainty(d.probability)]
-      : [
-          h('p', { class: 'verdict', 'data-testid': 'not-sure', 'data-reason': d.reason }, t('result.notSure')),
+      : [h('p', { class: 'verdict', 'data-testid': 'not-sure', 'data-reason': d.reason }, t('result.notSure'))];
+  const notSure =
+    d.kind === 'not-sure'
+      ? [
           h(
             'div',
             { class: 'notice warn' },
@@ -67,13 +70,24 @@ export function diagnosisView(d: Diagnosis): HTMLElement {
                 ` (${percent(d.probability)}%)`,
               )
             : null,
-        ];
+        ]
+      : [];
   const others = d.alternatives.filter((a) => a.label !== d.disease);
   return h(
     'div',
     {},
-    crop ? h('p', { class: 'muted', 'data-testid': 'crop' }, `${t('result.crop')}: `, h('strong', {}, cropName(crop))) : null,
-    head,
+    h(
+      'div',
+      { class: 'result-head' },
+      photo,
+      h(
+        'div',
+        {},
+        crop ? h('p', { class: 'muted', 'data-testid': 'crop' }, `${t('result.crop')}: `, h('strong', {}, cropName(crop))) : null,
+        head,
+      ),
+    ),
+    notSure,
     others.length
       ? h(
           'section',

@@ -18,9 +18,10 @@ describe('result words', () => {
     expect(certaintyKey(0.4)).toBe('result.possibly');
   });
 
-  it('rounds and clamps percentages', () => {
+  it('rounds and clamps percentages, never claiming 100%', () => {
     expect(percent(0.876)).toBe(88);
-    expect(percent(1.2)).toBe(100);
+    expect(percent(0.9996)).toBe(99);
+    expect(percent(-0.1)).toBe(0);
     expect(isHealthy('Bean___healthy')).toBe(true);
     expect(isHealthy('Bean___Bean_rust')).toBe(false);
   });

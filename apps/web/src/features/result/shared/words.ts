@@ -24,6 +24,7 @@ export function certaintyKey(probability: number): MessageKey {
   return 'result.possibly';
 }
 
+/** Whole percent, never "100%": a model is never certain, and saying so would mislead. */
 export function percent(probability: number): number {
-  return Math.round(Math.min(1, Math.max(0, probability)) * 100);
+  return Math.min(99, Math.round(Math.min(1, Math.max(0, probability)) * 100));
 }

@@ -1,8 +1,206 @@
-// Agronomist review (filled in against the API's /v1/review contract).
-import { h, render } from '../../../app/dom.ts';
+// Agronomist review: one item at a time (photo, model, farmer, Claude), one-key accept / correct / skip,
+// and per-class stats. Needs an agronomist key and a network; the farmer screens never depend on it.
+import { h, liveRegion, render } from '../../../app/dom.ts';
 import { t } from '../../../i18n/index.ts';
+import { loadedBundle } from '../../../lib/inference.ts';
+import { loadSettings } from '../../../lib/settings.ts';
+import { diseaseName, percent } from '../../result/shared/words.ts';
+import {
+  type Decision,
+  proposedLabel,
+  type ReviewApi,
+  ReviewApiError,
+  type ReviewItem,
+  reviewApi,
+  type Suggestion,
+} from '../shared/api.ts';
+import { statsChart } from './chart.ts';
 
-export function reviewScreen(root: HTMLElement): undefined {
-  render(root, h('h1', {}, t('review.title')), h('p', {}, t('review.needToken')));
-  return undefined;
+function suggestionView(s: Suggestion | null): HTMLElement {
+  if (s === null) return h('span', {}, '…');
+  if (s.status === 'disabled') return h('span', {}, `${t('review.claudeNone')} (${s.reason})`);
+  if (s.status === 'error') return h('span', { class: 'muted' }, t('review.claudeFailed', { detail: s.error }));
+  const x = s.suggestion;
+  return h(
+    'div',
+    { 'data-testid': 'claude' },
+    h('strong', {}, diseaseName(x.label)),
+    ` (${x.confidence})`,
+    x.needsReview ? h('span', { class: 'certainty possibly' }, ` ${t('review.needsReview')}`) : null,
+    h('p', {}, x.reasoning),
+    x.visibleSymptoms.length
+      ? h(
+          'ul',
+          { class: 'bullets' },
+          x.visibleSymptoms.map((v) => h('li', {}, v)),
+        )
+      : null,
+  );
+}
+
+async function labelChoices(item: ReviewItem): Promise<string[]> {
+  const labels = new Set<string>(item.model.topK.map((p) => p.label));
+  if (item.farmer.correctedLabel) labels.add(item.farmer.correctedLabel);
+  if (item.suggestion?.status === 'ok') labels.add(item.suggestion.suggestion.label);
+  const bundle = await loadedBundle()?.catch(() => undefined);
+  for (const list of Object.values(bundle?.taxonomy ?? {})) for (const l of list) labels.add(l);
+  return [...labels].sort();
+}
+
+export async function reviewScreen(root: HTMLElement): Promise<() => void> {
+  const settings = await loadSettings();
+  const notice = (text: string) =>
+    render(root, h('h1', {}, t('review.title')), h('div', { class: 'notice warn', role: 'alert' }, h('p', {}, text)));
+  if (!settings.reviewToken) {
+    notice(t('review.needToken'));
+    return () => undefined;
+  }
+  if (!navigator.onLine) {
+    notice(t('review.offline'));
+    return () => undefined;
+  }
+  const api: ReviewApi = reviewApi(settings.apiBase, settings.reviewToken);
+  const status = liveRegion();
+  const card = h('section', { class: 'card', 'data-testid': 'review-item' }, t('review.loading'));
+  const stats = h('section', {}, h('h2', {}, t('review.stats')));
+  render(root, h('h1', {}, t('review.title')), status, card, stats);
+
+  let items: ReviewItem[] = [];
+  let photoUrl: string | null = null;
+  let busy = false;
+
+  const fail = (error: unknown) => {
+    const denied = error instanceof ReviewApiError && (error.status === 401 || error.status === 403);
+    status.textContent = denied
+      ? t('review.denied')
+      : t('review.failed', { detail: error instanceof Error ? error.message : String(error) });
+  };
+
+  const decide = async (decision: Decision) => {
+    const item = items[0];
+    if (!item || busy) return;
+    busy = true;
+    try {
+      await api.decide(item.id, decision);
+      items.shift();
+      await show();
+    } catch (error) {
+      fail(error);
+    } finally {
+      busy = false;
+    }
+  };
+
+  const correct = async (item: ReviewItem) => {
+    const select = h(
+      'select',
+      { id: 'review-label' },
+      (await labelChoices(item)).map((l) => h('option', { value: l }, `${diseaseName(l)} — ${l}`)),
+    );
+    const box = h(
+      'div',
+      {},
+      h('label', { class: 'field', for: 'review-label' }, t('feedback.pickLabel')),
+      select,
+      h(
+        'button',
+        { type: 'button', class: 'primary', onclick: () => void decide({ decision: 'label', label: select.value }) },
+        t('review.saveLabel'),
+      ),
+    );
+    card.append(box);
+    select.focus();
+  };
+
+  async function show(): Promise<void> {
+    if (photoUrl) URL.revokeObjectURL(photoUrl);
+    photoUrl = null;
+    if (items.length === 0) items = await api.queue();
+    const item = items[0];
+    if (!item) {
+      render(card, h('p', { 'data-testid': 'review-empty' }, t('review.empty')));
+      return;
+    }
+    const photo = await api.photo(item).catch(() => null);
+    photoUrl = photo ? URL.createObjectURL(photo) : null;
+    const accept = proposedLabel(item);
+    const top = item.model.topK[0];
+    render(
+      card,
+      h('p', { class: 'muted' }, t('review.left', { n: items.length }), ` · ${item.priority} · ${item.bundleVersion}`),
+      photoUrl
+        ? h('img', { class: 'review-photo', src: photoUrl, alt: t('review.title'), width: 512, height: 512 })
+        : h('p', { class: 'muted' }, t('review.noPhoto')),
+      h(
+        'dl',
+        { class: 'pairs' },
+        h('dt', {}, t('review.model')),
+        h('dd', {}, top ? `${diseaseName(top.label)} (${percent(top.probability)}%)` : item.model.kind),
+        h('dt', {}, t('review.farmer')),
+        h(
+          'dd',
+          { 'data-testid': 'farmer' },
+          item.farmer.verdict === 'wrong' && item.farmer.correctedLabel
+            ? t('verdict.wrong', { label: diseaseName(item.farmer.correctedLabel) })
+            : t(`verdict.${item.farmer.verdict}`),
+          item.farmer.note ? ` — “${item.farmer.note}”` : '',
+        ),
+        h('dt', {}, t('review.claude')),
+        h('dd', {}, suggestionView(item.suggestion)),
+      ),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          disabled: accept === null,
+          'data-testid': 'accept',
+          onclick: () => accept && void decide({ decision: 'label', label: accept }),
+        },
+        `${t('review.accept')}${accept ? `: ${diseaseName(accept)}` : ''}`,
+      ),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'button', onclick: () => void correct(item) }, t('review.correct')),
+        h('button', { type: 'button', onclick: () => void decide({ decision: 'skip' }) }, t('review.skip')),
+      ),
+    );
+    if (item.suggestion === null) {
+      // Not computed yet: ask for it without blocking the review.
+      api.suggestion(item.id).then(
+        (s) => {
+          item.suggestion = s;
+          if (items[0] === item) void show();
+        },
+        () => undefined,
+      );
+    }
+  }
+
+  const onKey = (event: KeyboardEvent) => {
+    const target = event.target as HTMLElement | null;
+    if (event.ctrlKey || event.metaKey || event.altKey || target?.closest('input, textarea, select')) return;
+    const item = items[0];
+    if (!item) return;
+    const key = event.key.toLowerCase();
+    if (key === 'a') {
+      const label = proposedLabel(item);
+      if (label) void decide({ decision: 'label', label });
+    } else if (key === 'c') void correct(item);
+    else if (key === 's') void decide({ decision: 'skip' });
+  };
+  document.addEventListener('keydown', onKey);
+
+  show().catch(fail);
+  api
+    .stats()
+    .then(
+      (rows) => stats.append(h('p', { class: 'muted' }, t('review.statsLegend')), statsChart(rows, diseaseName, t('review.stats'))),
+      fail,
+    );
+  return () => {
+    document.removeEventListener('keydown', onKey);
+    if (photoUrl) URL.revokeObjectURL(photoUrl);
+  };
 }

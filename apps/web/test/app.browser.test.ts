@@ -1,0 +1,103 @@
+// The farmer's path in a real browser against the built app: first visit online, then offline with a
+// reload; a corrupt file and a non-leaf photo; a real leaf diagnosed; feedback into the outbox; reload.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { addPhoto, diagnosePhoto, expect, giveFeedback, modelReady, openApp, outboxCount, shot, textOf, visible } from './browser.ts';
+import { leafPhoto, nonLeafPhoto, readManifest } from './photos.ts';
+import { buildApp, REPO_ROOT, type StaticServer, serveStatic } from './serve.ts';
+
+let server: StaticServer;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let bundleDir: string;
+let trustKey: string | undefined;
+
+beforeAll(async () => {
+  const dist = await buildApp();
+  bundleDir = join(dist, 'bundles/default');
+  // The fixture fallback is signed by a test key the build trusts; the trained bundle by a shipped key.
+  trustKey = readManifest(bundleDir).bundleVersion.endsWith('-fixture')
+    ? join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-python.key.json')
+    : undefined;
+  server = await serveStatic(dist);
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: PHONE_VIEWPORT, deviceScaleFactor: 1 });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('Leafcheck PWA offline', () => {
+  it('diagnoses offline after one online visit, keeps history and outbox across reloads', async () => {
+    const leaf = await leafPhoto(bundleDir, trustKey);
+    const nonLeaf = await nonLeafPhoto(bundleDir, trustKey);
+
+    page = await openApp(context, server.url);
+    await shot(page, '01-diagnose-online');
+
+    await context.setOffline(true);
+    await page.reload();
+    await modelReady(page);
+    await visible(page.getByText('Offline – still works'));
+    await shot(page, '02-diagnose-offline');
+
+    // A corrupt file: a specific message, and the screen stays usable.
+    await addPhoto(page, { name: 'leaf.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a JPEG at all') });
+    expect(await textOf(page.getByTestId('error'))).toMatch(/cannot be opened/);
+    await shot(page, '03-corrupt-photo');
+
+    // A non-leaf scene: the quality check says so before diagnosing.
+    await addPhoto(page, nonLeaf.file);
+    await expect.poll(() => textOf(page.getByTestId('quality-warning'))).toContain('We cannot see a leaf in this photo.');
+    await shot(page, '04-quality-no-leaf');
+    await page.getByRole('button', { name: 'Use it anyway' }).click();
+    await page.getByTestId('run').click();
+    await page.waitForURL(/#\/result\//, { timeout: 60_000 });
+    if (nonLeaf.modelSaysNotALeaf) await visible(page.getByText('This does not look like a leaf.'));
+    await shot(page, '05-result-non-leaf');
+
+    // A real leaf of a class the bundle knows: the right disease and its advice.
+    await diagnosePhoto(page, leaf.file);
+    expect(await page.getByTestId('disease').getAttribute('data-label')).toBe(leaf.label);
+    const advice = JSON.parse(readFileSync(join(bundleDir, 'advice.json'), 'utf8')) as { entries: Record<string, { actions: string[] }> };
+    const firstAction = advice.entries[leaf.label]?.actions[0];
+    if (firstAction) await expect.poll(() => textOf(page.getByTestId('advice'))).toContain(firstAction);
+    await expect.poll(() => textOf(page.getByTestId('bundle-version'))).toContain(readManifest(bundleDir).bundleVersion);
+    await shot(page, '06-result');
+    await shot(page, '06-result-full', true);
+
+    await giveFeedback(page, 'right');
+    await shot(page, '07-feedback-saved');
+    expect(await outboxCount(page)).toBe('1 waiting to send');
+    await expect.poll(() => textOf(page.getByTestId('outbox'))).toContain('right');
+    await shot(page, '08-settings');
+    await shot(page, '08-settings-full', true);
+
+    await page.reload();
+    expect(await outboxCount(page)).toBe('1 waiting to send');
+    await page.goto(new URL('#/history', page.url()).href);
+    const items = page.getByTestId('history').locator('li');
+    await expect.poll(() => items.count()).toBe(2);
+    await shot(page, '09-history');
+
+    await items.first().getByRole('button', { name: 'Open' }).click();
+    expect(await page.getByTestId('disease').getAttribute('data-label')).toBe(leaf.label);
+    await visible(page.getByText('You answered: right'));
+    await page.goto(new URL('#/history', page.url()).href);
+    await items
+      .last()
+      .getByRole('button', { name: /^Delete:/ })
+      .click();
+    await expect.poll(() => items.count()).toBe(1);
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete all' }).click();
+    await visible(page.getByTestId('history-empty'));
+    await shot(page, '10-history-empty');
+  });
+});

@@ -1,0 +1,136 @@
+// Sync in a real browser against the real API (SQLite): feedback recorded offline arrives exactly once
+// after going online; the API killed in the middle of a batch and restarted loses and duplicates nothing;
+// the agronomist reviews what arrived.
+import { join } from 'node:path';
+import { startTestServer, type TestServer } from '@leafcheck/api/test-server';
+import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { diagnosePhoto, expect, giveFeedback, openApp, outboxCount, shot, textOf, visible } from './browser.ts';
+import { type FlakyProxy, startFlakyProxy } from './flaky-proxy.ts';
+import { leafPhoto, readManifest } from './photos.ts';
+import { buildApp, REPO_ROOT, type StaticServer, serveStatic } from './serve.ts';
+
+let web: StaticServer;
+let api: TestServer;
+let proxy: FlakyProxy;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let leaf: { file: string; label: string };
+const sent: string[] = [];
+
+async function serverTotal(): Promise<number> {
+  const res = await fetch(`${api.url}/v1/feedback/stats`, { headers: { authorization: `Bearer ${api.tokens.maintainer}` } });
+  const body = (await res.json()) as { byBundle: { total: number }[] };
+  return body.byBundle.reduce((sum, row) => sum + row.total, 0);
+}
+
+async function queuedIds(): Promise<string[]> {
+  await outboxCount(page);
+  return page
+    .getByTestId('outbox')
+    .locator('li')
+    .evaluateAll((items) => items.map((li) => li.getAttribute('data-id') ?? ''));
+}
+
+async function waitForEmptyOutbox(timeout = 60_000): Promise<void> {
+  await expect.poll(() => outboxCount(page), { timeout, interval: 1_000 }).toBe('0 waiting to send');
+}
+
+beforeAll(async () => {
+  const dist = await buildApp();
+  const bundleDir = join(dist, 'bundles/default');
+  const trust = readManifest(bundleDir).bundleVersion.endsWith('-fixture')
+    ? join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-python.key.json')
+    : undefined;
+  leaf = await leafPhoto(bundleDir, trust);
+  web = await serveStatic(dist);
+  api = await startTestServer();
+  proxy = await startFlakyProxy(api.port);
+  browser = await launchChromium();
+  context = await browser.newContext({ viewport: PHONE_VIEWPORT, deviceScaleFactor: 1 });
+  page = await openApp(context, web.url);
+  await page.goto(new URL('#/settings', web.url).href);
+  await page.getByLabel('Server address').fill(proxy.url);
+  await page.getByLabel('Device key').fill(api.tokens.device);
+  await page.getByLabel('Agronomist key').fill(api.tokens.agronomist);
+  await page.getByTestId('save-settings').click();
+  await visible(page.getByText('Saved.'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await proxy?.close();
+  await api?.close();
+  await web?.close();
+});
+
+describe('feedback sync', () => {
+  it('sends feedback recorded offline exactly once after going online', async () => {
+    await context.setOffline(true);
+    await diagnosePhoto(page, leaf.file);
+    await giveFeedback(page, 'right', { photo: true });
+    const ids = await queuedIds();
+    expect(ids).toHaveLength(1);
+    expect(await serverTotal()).toBe(0);
+
+    await context.setOffline(false);
+    await waitForEmptyOutbox();
+    expect(await serverTotal()).toBe(1);
+    const stored = await fetch(`${api.url}/v1/review/${ids[0]}`, { headers: { authorization: `Bearer ${api.tokens.agronomist}` } });
+    expect(stored.status).toBe(200);
+    expect(((await stored.json()) as { farmer: { verdict: string } }).farmer.verdict).toBe('right');
+    expect(await textOf(page.getByTestId('last-sync'))).not.toContain('never');
+    sent.push(...ids);
+  });
+
+  it('loses and duplicates nothing when the API dies in the middle of a batch', async () => {
+    await context.setOffline(true);
+    await diagnosePhoto(page, leaf.file);
+    await giveFeedback(page, 'right', { photo: true });
+    await diagnosePhoto(page, leaf.file);
+    await giveFeedback(page, 'not-sure');
+    const ids = await queuedIds();
+    expect(ids).toHaveLength(2);
+
+    const postsBefore = proxy.feedbackPosts;
+    const killed = proxy.killNextBatch(() => api.stop());
+    await context.setOffline(false);
+    await killed; // the API stored the batch, then died before answering
+    const dir = api.dir;
+    const tokens = api.tokens;
+    await new Promise((r) => setTimeout(r, 1_500)); // the app retries into a dead API meanwhile
+    api = await startTestServer({ dir, tokens, port: api.port });
+
+    await waitForEmptyOutbox(90_000);
+    expect(proxy.feedbackPosts - postsBefore).toBeGreaterThanOrEqual(2); // the batch was resent
+    expect(await serverTotal()).toBe(3);
+    for (const id of [...sent, ...ids]) {
+      const res = await fetch(`${api.url}/v1/review/${id}`, { headers: { authorization: `Bearer ${api.tokens.agronomist}` } });
+      expect(res.status, id).toBe(200);
+    }
+    sent.push(...ids);
+  });
+
+  it('lets an agronomist review what arrived with one key', async () => {
+    await page.goto(new URL('#/review', web.url).href);
+    const item = page.getByTestId('review-item');
+    await visible(item.locator('img'));
+    await visible(page.locator('svg.chart'));
+    await shot(page, '11-review');
+    await shot(page, '11-review-full', true);
+    expect(await item.getByTestId('accept').textContent()).toMatch(/^Accept \(A\)/);
+    await page.keyboard.press('a');
+    const decisions = async () =>
+      (
+        await Promise.all(
+          sent.map(async (id) => {
+            const res = await fetch(`${api.url}/v1/review/${id}`, { headers: { authorization: `Bearer ${api.tokens.agronomist}` } });
+            return ((await res.json()) as { review: { decision: string } | null }).review?.decision;
+          }),
+        )
+      ).filter((d) => d !== undefined);
+    await expect.poll(decisions, { timeout: 15_000 }).toEqual(['label']);
+  });
+});
