@@ -20,6 +20,8 @@ export interface LoadedBundle {
   backend: BackendReport;
   /** ms from load() call to sessions ready. */
   loadMs: number;
+  /** Where loadMs went (fetchAndVerify, runtimeAndSessions, backendChoice), for Settings and the benchmark. */
+  stagesMs?: Record<string, number>;
 }
 
 export interface DiagnoseOptions {

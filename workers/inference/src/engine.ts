@@ -6,7 +6,6 @@ import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBun
 import { type BackendChoice, chooseBackend, type GpuLike } from './backend.ts';
 import { fetchSource } from './bundle-source.ts';
 import { createOrtRunner, type Ort } from './ort-runner.ts';
-import { chooseThreads } from './threads.ts';
 import type { VerdictStore } from './verdict-store.ts';
 
 export interface EngineDeps {
@@ -15,8 +14,10 @@ export interface EngineDeps {
   loadWebGpuOrt: () => Promise<Ort>;
   createDecoder: () => Promise<ImageDecoder>;
   verdicts: VerdictStore;
-  isolated: boolean;
-  hardwareConcurrency: number | undefined;
+  /** From chooseThreads(); the runtime must already be configured with it (configureRuntime). */
+  threads: { threads: number; why: string };
+  /** Resolves when the WASM runtime has started (the worker starts it at once, before load()). */
+  runtimeReady?: Promise<void>;
   gpu: GpuLike | undefined;
 }
 
@@ -35,25 +36,27 @@ function toInferenceError(err: unknown, fallback: InferenceErrorCode): Error {
   return inferenceError(fallback, e?.message ?? String(err));
 }
 
+/** Before the first session: only the first InferenceSession.create reads these. */
+export function configureRuntime(ort: Ort, threads: number): void {
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.proxy = false; // already off the main thread
+  ort.env.wasm.initTimeout = 30_000; // a runtime that cannot start fails instead of hanging
+}
+
 export function createEngine(deps: EngineDeps): InferenceWorkerApi {
   let current: { pipeline: Pipeline; backend: BackendChoice } | null = null;
-  let threadsSet = false;
   const running = new Map<string, AbortController>();
 
   async function load(baseUrl: string, options: LoadOptions = {}): Promise<LoadedBundle> {
     const t0 = performance.now();
-    const threads = chooseThreads(deps.isolated, deps.hardwareConcurrency);
-    if (!threadsSet) {
-      // Only the first session creation reads these; setting them later has no effect.
-      deps.ort.env.wasm.numThreads = threads.threads;
-      deps.ort.env.wasm.proxy = false; // already off the main thread
-      deps.ort.env.wasm.initTimeout = 30_000; // a runtime that cannot start fails instead of hanging
-      threadsSet = true;
-    }
+    const { threads } = deps;
     try {
       const trusted: TrustedKey[] = [...DEFAULT_TRUSTED_KEYS, ...(options.trustedKeys ?? [])];
       const bundle = await verifyBundle(fetchSource(baseUrl), trusted);
+      const t1 = performance.now();
+      await deps.runtimeReady;
       const [wasm, decoder] = await Promise.all([createOrtRunner(deps.ort, bundle, 'wasm'), deps.createDecoder()]);
+      const t2 = performance.now();
       const backend = await chooseBackend({
         bundle,
         wasm,
@@ -62,6 +65,7 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
         loadWebGpuOrt: deps.loadWebGpuOrt,
         store: deps.verdicts,
       });
+      const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: performance.now() - t2 };
       if (backend.runner !== wasm) await wasm.release();
       const previous = current;
       current = { pipeline: createPipeline(bundle, backend.runner, decoder), backend };
@@ -73,6 +77,7 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
         taxonomy: m.taxonomy.crops,
         backend: backend.report,
         loadMs: performance.now() - t0,
+        stagesMs,
       };
     } catch (err) {
       throw toInferenceError(err, 'MODEL_FAILED');

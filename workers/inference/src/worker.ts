@@ -7,11 +7,22 @@ import wasmBinary from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import * as ort from 'onnxruntime-web/wasm';
 import type { GpuLike } from './backend.ts';
 import { createBrowserDecoder } from './decode-browser.ts';
-import { createEngine } from './engine.ts';
+import { configureRuntime, createEngine } from './engine.ts';
 import type { Ort } from './ort-runner.ts';
+import { chooseThreads } from './threads.ts';
 import { indexedDbVerdicts } from './verdict-store.ts';
 
 ort.env.wasm.wasmPaths = { mjs: new URL(wasmMjs, self.location.href).href, wasm: new URL(wasmBinary, self.location.href).href };
+const threads = chooseThreads(self.crossOriginIsolated, navigator.hardwareConcurrency);
+configureRuntime(ort, threads.threads);
+
+// A 70-byte Identity model: creating a session on it starts the WASM runtime (fetch + compile,
+// most of a cold start) while the page is still deciding to call load() and while load() verifies.
+const WARM_UP_MODEL = 'CAg6PAoQCgF4EgF5IghJZGVudGl0eRIGd2FybXVwWg8KAXgSCgoICAESBAoCCAFiDwoBeRIKCggIARIECgIIAUIECgAQDQ==';
+const runtimeReady = ort.InferenceSession.create(Uint8Array.from(atob(WARM_UP_MODEL), (c) => c.charCodeAt(0))).then(
+  (s) => s.release(),
+  () => undefined, // load() will report the real failure
+);
 
 async function loadWebGpuOrt(): Promise<Ort> {
   const [gpuOrt, mjs, wasm] = await Promise.all([
@@ -29,8 +40,8 @@ const api = createEngine({
   loadWebGpuOrt,
   createDecoder: createBrowserDecoder,
   verdicts: indexedDbVerdicts,
-  isolated: self.crossOriginIsolated,
-  hardwareConcurrency: navigator.hardwareConcurrency,
+  threads,
+  runtimeReady,
   gpu: (navigator as Navigator & { gpu?: GpuLike }).gpu,
 });
 
