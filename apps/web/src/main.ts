@@ -3,21 +3,17 @@ import './app/styles.css';
 import { h } from './app/dom.ts';
 import { registerServiceWorker, requestPersistence, watchOnline } from './app/pwa.ts';
 import { type Route, startRouter } from './app/router.ts';
-import { diagnoseScreen } from './features/diagnose/client/screen.ts';
-import { historyScreen } from './features/history/client/screen.ts';
-import { resultScreen } from './features/result/client/screen.ts';
-import { reviewScreen } from './features/review/client/screen.ts';
-import { settingsScreen } from './features/settings/client/screen.ts';
-import { startSyncTriggers } from './features/sync/client/sync-client.ts';
 import { type MessageKey, setLanguage, t } from './i18n/index.ts';
 import { loadSettings } from './lib/settings.ts';
 
+// Screens load on first use: the first paint ships only the shell and the diagnose screen.
+// The service worker precaches every chunk, so this costs nothing offline.
 const routes: Route[] = [
-  { name: 'diagnose', screen: diagnoseScreen },
-  { name: 'result', screen: resultScreen },
-  { name: 'history', screen: historyScreen },
-  { name: 'settings', screen: settingsScreen },
-  { name: 'review', screen: reviewScreen },
+  { name: 'diagnose', screen: async (root) => (await import('./features/diagnose/client/screen.ts')).diagnoseScreen(root) },
+  { name: 'result', screen: async (root, id) => (await import('./features/result/client/screen.ts')).resultScreen(root, id) },
+  { name: 'history', screen: async (root) => (await import('./features/history/client/screen.ts')).historyScreen(root) },
+  { name: 'settings', screen: async (root) => (await import('./features/settings/client/screen.ts')).settingsScreen(root) },
+  { name: 'review', screen: async (root) => (await import('./features/review/client/screen.ts')).reviewScreen(root) },
 ];
 
 // 24x24 stroke icons as path data: no icon font (cheap phones often lack emoji glyphs).
@@ -73,7 +69,8 @@ async function start(): Promise<void> {
   });
   registerServiceWorker(banner);
   void requestPersistence();
-  startSyncTriggers();
+  // Sync (and zod with it) is not needed for the first paint.
+  setTimeout(() => void import('./features/sync/client/sync-client.ts').then((m) => m.startSyncTriggers()), 500);
 }
 
 void start();

@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
 import { build } from 'vite';
 
 export const WEB_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,12 +57,17 @@ export async function serveStatic(dir: string, port = 0): Promise<StaticServer> 
       res.writeHead(404).end('not found');
       return;
     }
+    const type = TYPES[extname(file)] ?? 'application/octet-stream';
+    // Like a real host: text is gzipped, and the service worker script is never served stale.
+    const gzip = /gzip/.test(String(req.headers['accept-encoding'])) && /text|json|javascript|svg|wasm/.test(type);
     res.writeHead(200, {
-      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-      // Like a real host: the service worker script is never served stale.
+      'content-type': type,
       'cache-control': file.endsWith('sw.js') ? 'no-cache' : 'max-age=0',
+      ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
     });
-    createReadStream(file).pipe(res);
+    const body = createReadStream(file);
+    if (gzip) body.pipe(createGzip()).pipe(res);
+    else body.pipe(res);
   });
   await new Promise<void>((ok) => server.listen(port, '127.0.0.1', ok));
   const { port: actual } = server.address() as AddressInfo;
