@@ -87,8 +87,8 @@ export async function loadBundle(dir: string, extraKeys: readonly TrustedKey[] =
 export async function createNodePipeline(
   dir: string,
   extraKeys: readonly TrustedKey[] = [],
-): Promise<{ pipeline: Pipeline; bundle: VerifiedBundle; release(): Promise<void> }> {
+): Promise<{ pipeline: Pipeline; bundle: VerifiedBundle; runner: ModelRunner; release(): Promise<void> }> {
   const bundle = await loadBundle(dir, extraKeys);
   const runner = await createNodeRunner(bundle);
-  return { pipeline: createPipeline(bundle, runner, sharpDecoder), bundle, release: runner.release };
+  return { pipeline: createPipeline(bundle, runner, sharpDecoder), bundle, runner, release: runner.release };
 }

@@ -1,0 +1,178 @@
+// Parity on real photos from ../shared/data: the browser path (the worker in Chromium), the Node
+// path (CLI pipeline) and the trainer's own preprocessing + Python onnxruntime (trainer_probs.py,
+// the code `python -m trainer evaluate` runs) must give the same answer.
+//   npx tsx bench/inference/parity.ts [--bundle DIR] [--trust KEY.json]... [--per-class N]
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { BundleManifest, TrustedKey } from '@leafcheck/bundle';
+import { trustedKeysWithLocal } from '@leafcheck/bundle/node';
+import type { Diagnosis } from '@leafcheck/diagnosis';
+import { launchChromium } from '@leafcheck/test-browser';
+import { createNodePipeline, DEFAULT_BUNDLE_DIR, readKeyFile } from '../../apps/cli/src/node-platform.ts';
+import { PAGE, REPO_ROOT, SHARED_DATA, startServer } from '../../workers/inference/test/server.ts';
+
+const { values } = parseArgs({
+  options: {
+    bundle: { type: 'string', default: DEFAULT_BUNDLE_DIR },
+    trust: { type: 'string', multiple: true },
+    'per-class': { type: 'string', default: '10' },
+  },
+});
+const bundleDir = resolve(values.bundle);
+const extraKeys: TrustedKey[] = (values.trust ?? []).map(readKeyFile);
+const perClass = Number(values['per-class']);
+const manifest: BundleManifest = JSON.parse(readFileSync(resolve(bundleDir, 'manifest.json'), 'utf8'));
+const NAL = manifest.taxonomy.notALeaf;
+const known = new Set([...manifest.models.disease.output.labels, NAL]);
+
+// Held-out-like choice: iBean's test split and PlantVillage, the first N per class by sha256 (deterministic, unbiased by name).
+const rows = readFileSync(new URL('manifest.csv', SHARED_DATA), 'utf8')
+  .trim()
+  .split('\n')
+  .slice(1)
+  .map((l) => l.split(','))
+  .filter(([path, label]) => known.has(label as string) && (path?.startsWith('plantvillage/') || path?.startsWith('ibean/test/')))
+  .sort((a, b) => (a[4] as string).localeCompare(b[4] as string));
+const byClass = new Map<string, string[][]>();
+for (const r of rows) byClass.set(r[1] as string, [...(byClass.get(r[1] as string) ?? []), r]);
+const images = [...byClass.values()]
+  .flatMap((rs) => rs.slice(0, perClass))
+  .map((r) => ({ path: fileURLToPath(new URL(r[0] as string, SHARED_DATA)), label: r[1] as string }));
+
+/** The app's answer: not-a-leaf, else the top disease within the top crop. */
+function answerOf(d: Diagnosis): string {
+  return d.kind === 'not-sure' && d.reason === 'not-a-leaf' ? NAL : (d.disease as string);
+}
+function answerFromProbs(species: number[], disease: number[]): { answer: string; crop: string; within: Map<string, number> } {
+  const labels = manifest.models.species.output.labels;
+  if ((species[labels.indexOf(NAL)] as number) >= manifest.thresholds.notALeaf) return { answer: NAL, crop: NAL, within: new Map() };
+  const crop = labels
+    .filter((l) => l !== NAL)
+    .reduce((a, b) => ((species[labels.indexOf(b)] as number) > (species[labels.indexOf(a)] as number) ? b : a));
+  return { answer: withinCrop(disease, crop).best, crop, within: withinCrop(disease, crop).probs };
+}
+/** Renormalising temperature-softmax probabilities over a subset = softmax of that subset's logits / T. */
+function withinCrop(disease: number[], crop: string): { best: string; probs: Map<string, number> } {
+  const dl = manifest.models.disease.output.labels;
+  const members = manifest.taxonomy.crops[crop] ?? [];
+  const sum = members.reduce((s, l) => s + (disease[dl.indexOf(l)] as number), 0);
+  const probs = new Map(members.map((l) => [l, (disease[dl.indexOf(l)] as number) / sum]));
+  return { best: [...probs].sort((a, b) => b[1] - a[1])[0]?.[0] as string, probs };
+}
+
+console.error(`${images.length} images (${perClass} per class), bundle ${manifest.bundleVersion}`);
+
+// 1. Trainer preprocessing + Python onnxruntime.
+const venv = execFileSync('bash', [resolve(REPO_ROOT, 'scripts/trainer-env.sh')], { encoding: 'utf8' }).trim();
+const py: { species: number[]; disease: number[] }[] = JSON.parse(
+  execFileSync(`${venv}/bin/python`, [resolve(REPO_ROOT, 'bench/inference/trainer_probs.py'), bundleDir], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, PYTHONPATH: REPO_ROOT },
+    input: JSON.stringify(images.map((i) => i.path)),
+    maxBuffer: 1 << 28,
+    encoding: 'utf8',
+  }),
+);
+
+// 2. Node: the CLI's pipeline.
+const node = await createNodePipeline(bundleDir, extraKeys);
+const nodeResults: Diagnosis[] = [];
+for (const img of images) nodeResults.push(await node.pipeline.diagnose([new Uint8Array(readFileSync(img.path))]));
+await node.release();
+
+// 3. Browser: the worker in Chromium.
+const { server, url } = await startServer(false);
+const browser = await launchChromium();
+const page = await browser.newPage();
+await page.goto(url + PAGE);
+await page.waitForFunction(() => 'harness' in globalThis, null, { timeout: 60_000 });
+const base = `/@fs${bundleDir.endsWith('/') ? bundleDir : `${bundleDir}/`}`;
+await page.evaluate(
+  async ({ base, keys }) => {
+    const g = globalThis as unknown as {
+      harness: { startWorker: () => { load: (u: string, o: unknown) => Promise<unknown> } };
+      api: unknown;
+    };
+    g.api = g.harness.startWorker();
+    await (g.api as { load: (u: string, o: unknown) => Promise<unknown> }).load(new URL(base, location.href).href, { trustedKeys: keys });
+  },
+  { base, keys: [...trustedKeysWithLocal(), ...extraKeys] },
+);
+const browserResults: Diagnosis[] = [];
+for (const img of images) {
+  browserResults.push(
+    await page.evaluate(async (data) => {
+      const g = globalThis as unknown as { api: { diagnose: (p: ArrayBuffer[]) => Promise<Diagnosis> } };
+      return g.api.diagnose([Uint8Array.from(atob(data), (c) => c.charCodeAt(0)).buffer]);
+    }, readFileSync(img.path).toString('base64')),
+  );
+}
+await browser.close();
+await server.close();
+
+// Compare.
+const n = images.length;
+const answers = {
+  browser: browserResults.map(answerOf),
+  node: nodeResults.map(answerOf),
+  python: py.map((p) => answerFromProbs(p.species, p.disease).answer),
+};
+const same = (a: string[], b: string[]) => a.filter((x, i) => x === b[i]).length / n;
+const accuracy = (a: string[]) => a.filter((x, i) => x === images[i]?.label).length / n;
+function maxDiff(a: (d: number) => Map<string, number>, b: (d: number) => Map<string, number>): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a(i);
+    const y = b(i);
+    for (const [k, v] of x) if (y.has(k)) m = Math.max(m, Math.abs(v - (y.get(k) as number)));
+  }
+  return m;
+}
+const cropsOf = (d: Diagnosis) => new Map(d.crops.map((c) => [c.label, c.probability]));
+const pySpecies = (i: number) => new Map(manifest.models.species.output.labels.map((l, k) => [l, py[i]?.species[k] as number]));
+const altsOf = (d: Diagnosis) => new Map(d.alternatives.map((a) => [a.label, a.probability]));
+const pyWithin = (i: number, crop: string | undefined) => (crop ? withinCrop(py[i]?.disease ?? [], crop).probs : new Map<string, number>());
+
+const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
+console.log(
+  `parity on ${n} real images from ../shared/data (${perClass} per class, PlantVillage + iBean test), bundle ${manifest.bundleVersion}`,
+);
+console.log(`same app answer (not-a-leaf, or top disease within top crop):`);
+console.log(`  browser vs node   ${pct(same(answers.browser, answers.node))}`);
+console.log(`  browser vs python ${pct(same(answers.browser, answers.python))}`);
+console.log(`  node vs python    ${pct(same(answers.node, answers.python))}`);
+console.log(`max probability difference, species (all labels) / disease (within the same crop):`);
+console.log(
+  `  browser vs node   ${maxDiff(
+    (i) => cropsOf(browserResults[i] as Diagnosis),
+    (i) => cropsOf(nodeResults[i] as Diagnosis),
+  ).toExponential(2)} / ${maxDiff(
+    (i) => altsOf(browserResults[i] as Diagnosis),
+    (i) => (browserResults[i]?.crop === nodeResults[i]?.crop ? altsOf(nodeResults[i] as Diagnosis) : new Map()),
+  ).toExponential(2)}`,
+);
+console.log(
+  `  browser vs python ${maxDiff((i) => cropsOf(browserResults[i] as Diagnosis), pySpecies).toExponential(2)} / ${maxDiff(
+    (i) => altsOf(browserResults[i] as Diagnosis),
+    (i) => pyWithin(i, browserResults[i]?.crop),
+  ).toExponential(2)}`,
+);
+console.log(
+  `  node vs python    ${maxDiff((i) => cropsOf(nodeResults[i] as Diagnosis), pySpecies).toExponential(2)} / ${maxDiff(
+    (i) => altsOf(nodeResults[i] as Diagnosis),
+    (i) => pyWithin(i, nodeResults[i]?.crop),
+  ).toExponential(2)}`,
+);
+const acc = { browser: accuracy(answers.browser), node: accuracy(answers.node), python: accuracy(answers.python) };
+console.log(
+  `accuracy of the app answer against the true label: python ${pct(acc.python)}, node ${pct(acc.node)}, browser ${pct(acc.browser)}`,
+);
+console.log(
+  `accuracy cost of the browser path vs the trainer's preprocessing: ${((acc.python - acc.browser) * 100).toFixed(2)} points (target <= 0.5)`,
+);
+const disagree = images.map((img, i) => ({ img, b: answers.browser[i], p: answers.python[i] })).filter((x) => x.b !== x.p);
+for (const d of disagree.slice(0, 10))
+  console.log(`  differs: ${d.img.path.replace(fileURLToPath(SHARED_DATA), '')}: browser ${d.b}, python ${d.p}`);
