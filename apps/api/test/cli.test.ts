@@ -38,7 +38,8 @@ describe('token CLI', () => {
       const listed = await run('token', 'list');
       expect(listed.lines.join('\n')).toContain(`${id}\tagronomist\tlive`);
       expect((await run('token', 'revoke', id)).code).toBe(0);
-      expect(await tokens.verify(token)).toBeNull();
+      // A running API caches verified tokens for TOKEN_CACHE_MS; a fresh store sees the revocation.
+      expect(await createTokenStore(opened.db).verify(token)).toBeNull();
       expect((await run('token', 'revoke', id)).code).toBe(1);
     } finally {
       await opened.close();

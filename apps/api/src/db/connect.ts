@@ -13,11 +13,14 @@ export type DbTarget = { kind: 'sqlite'; path: string } | { kind: 'postgres'; ur
 export interface OpenDb {
   db: Kysely<Database>;
   kind: DbTarget['kind'];
+  /** The raw handle when on SQLite, for the prepared-statement hot path. */
+  sqlite: SQLite.Database | null;
   close(): Promise<void>;
 }
 
 export async function openDb(target: DbTarget): Promise<OpenDb> {
   let db: Kysely<Database>;
+  let sqlite: SQLite.Database | null = null;
   if (target.kind === 'sqlite') {
     if (target.path !== ':memory:') mkdirSync(dirname(target.path), { recursive: true });
     const database = new SQLite(target.path);
@@ -26,6 +29,7 @@ export async function openDb(target: DbTarget): Promise<OpenDb> {
     database.pragma('synchronous = NORMAL');
     database.pragma('busy_timeout = 5000');
     database.pragma('foreign_keys = ON');
+    sqlite = database;
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   } else {
     const options = target.schema ? `-c search_path=${target.schema}` : undefined;
@@ -33,7 +37,7 @@ export async function openDb(target: DbTarget): Promise<OpenDb> {
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   await migrateToLatest(db as Kysely<unknown>);
-  return { db, kind: target.kind, close: () => db.destroy() };
+  return { db, kind: target.kind, sqlite, close: () => db.destroy() };
 }
 
 /** DATABASE_URL (postgres) wins; else LEAFCHECK_DB or .leafcheck/leafcheck.db under `cwd`. */

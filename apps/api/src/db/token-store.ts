@@ -34,7 +34,12 @@ const toInfo = (row: TokenTable): TokenInfo => ({
   revokedAt: row.revoked_at,
 });
 
+/** How long a verified token is trusted without asking the DB again (revocation from another process takes this long). */
+export const TOKEN_CACHE_MS = 5_000;
+
 export function createTokenStore(db: Kysely<Database>, now: () => Date = () => new Date()): TokenStore {
+  // Every request verifies its token; a short cache keeps that off the database on the sync hot path.
+  const cache = new Map<string, { info: TokenInfo; until: number }>();
   return {
     async issue(role, name) {
       if (!ROLES.includes(role)) throw new Error(`unknown role ${role}; expected one of ${ROLES.join(', ')}`);
@@ -60,10 +65,21 @@ export function createTokenStore(db: Kysely<Database>, now: () => Date = () => n
     },
     async verify(token) {
       if (token.length < 20 || token.length > 200) return null;
-      const row = await db.selectFrom('api_token').selectAll().where('hash', '=', hashToken(token)).executeTakeFirst();
-      return row && row.revoked_at === null ? toInfo(row) : null;
+      const hash = hashToken(token);
+      const cached = cache.get(hash);
+      if (cached && cached.until > performance.now()) return cached.info;
+      const row = await db.selectFrom('api_token').selectAll().where('hash', '=', hash).executeTakeFirst();
+      if (!row || row.revoked_at !== null) {
+        cache.delete(hash);
+        return null;
+      }
+      if (cache.size > 10_000) cache.clear();
+      const info = toInfo(row);
+      cache.set(hash, { info, until: performance.now() + TOKEN_CACHE_MS });
+      return info;
     },
     async revoke(id) {
+      for (const [hash, entry] of cache) if (entry.info.id === id) cache.delete(hash);
       const result = await db
         .updateTable('api_token')
         .set({ revoked_at: now().toISOString() })

@@ -108,13 +108,14 @@ export function registerFeedback(app: Api, ctx: RouteContext) {
       firstIndex.set(record.id, index);
       candidates.push({ index, record, photo });
     }
-    const existing = await storage.feedback.existing(candidates.map((x) => x.record.id));
-    const fresh = candidates.filter((x) => !existing.has(x.record.id));
     // Photos first: a row never points at a photo that is not stored yet. A crash in between
-    // leaves an orphan photo that the client's retry overwrites.
-    await Promise.all(fresh.filter((x) => x.photo !== null).map((x) => photos.put(x.record.id, x.photo as Uint8Array)));
+    // leaves an orphan photo that the client's retry overwrites. Only photo records need the
+    // existence check (to skip rewriting a duplicate's photo); the insert itself ignores duplicates.
+    const withPhoto = candidates.filter((x) => x.photo !== null);
+    const existing = await storage.feedback.existing(withPhoto.map((x) => x.record.id));
+    await Promise.all(withPhoto.filter((x) => !existing.has(x.record.id)).map((x) => photos.put(x.record.id, x.photo as Uint8Array)));
     const inserted = await storage.feedback.insert(
-      fresh.map((x) => x.record),
+      candidates.filter((x) => !existing.has(x.record.id)).map((x) => x.record),
       c.get('token').id,
       ctx.now().toISOString(),
     );

@@ -1,0 +1,34 @@
+// Both write paths (Kysely, used on PostgreSQL, and the SQLite prepared statements) behave the same.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openDb } from '../src/db/connect.ts';
+import { createFeedbackStore } from '../src/db/feedback-store.ts';
+import { sqliteFeedbackWriter } from '../src/db/sqlite-writer.ts';
+import { record } from './fixtures.ts';
+
+describe.each(['kysely', 'prepared'] as const)('feedback writes via %s', (path) => {
+  it('inserts new ids once and reports what it inserted', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'leafcheck-store-'));
+    const opened = await openDb({ kind: 'sqlite', path: join(dir, 's.db') });
+    try {
+      const store =
+        path === 'kysely' ? createFeedbackStore(opened.db) : sqliteFeedbackWriter(opened.sqlite as NonNullable<typeof opened.sqlite>);
+      const first = await store.insert([record(1), record(2)], 'tok', '2026-11-29T00:00:00Z');
+      expect([...first].sort()).toEqual([record(1).id, record(2).id].sort());
+      const second = await store.insert([record(2), record(3)], 'tok', '2026-11-29T00:00:01Z');
+      expect([...second]).toEqual([record(3).id]);
+      expect([...(await store.existing([record(1).id, record(9).id]))]).toEqual([record(1).id]);
+      const rows = await opened.db.selectFrom('feedback').select(['id', 'received_at', 'predicted_label']).orderBy('id').execute();
+      expect(rows).toEqual([
+        { id: record(1).id, received_at: '2026-11-29T00:00:00Z', predicted_label: 'Tomato___Late_blight' },
+        { id: record(2).id, received_at: '2026-11-29T00:00:00Z', predicted_label: 'Tomato___Late_blight' },
+        { id: record(3).id, received_at: '2026-11-29T00:00:01Z', predicted_label: 'Tomato___Late_blight' },
+      ]);
+    } finally {
+      await opened.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
