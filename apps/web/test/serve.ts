@@ -26,10 +26,11 @@ const TYPES: Record<string, string> = {
 };
 
 /** Builds apps/web into `outDir` (default apps/web/dist) with the given VITE_* env. */
-export async function buildApp(outDir = join(WEB_ROOT, 'dist')): Promise<string> {
+export async function buildApp(outDir = join(WEB_ROOT, 'dist'), env: Record<string, string> = {}): Promise<string> {
   // Vitest sets NODE_ENV=test, which would make Vite build a development app (no service worker).
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
+  Object.assign(process.env, env); // Vite reads VITE_* from process.env
   try {
     await build({ configFile: join(WEB_ROOT, 'vite.config.ts'), mode: 'production', logLevel: 'warn', build: { outDir } });
   } finally {
@@ -40,11 +41,13 @@ export async function buildApp(outDir = join(WEB_ROOT, 'dist')): Promise<string>
 
 export interface StaticServer {
   url: string;
+  /** Serve another build from now on (a new app version "deployed"). */
+  setRoot(dir: string): void;
   close(): Promise<void>;
 }
 
 export async function serveStatic(dir: string, port = 0): Promise<StaticServer> {
-  const root = resolve(dir);
+  let root = resolve(dir);
   const server = createServer((req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let file = normalize(join(root, path));
@@ -73,6 +76,9 @@ export async function serveStatic(dir: string, port = 0): Promise<StaticServer> 
   const { port: actual } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${actual}/`,
+    setRoot(next) {
+      root = resolve(next);
+    },
     close: () =>
       new Promise((ok) => {
         server.closeAllConnections();

@@ -170,6 +170,10 @@ export function diagnoseScreen(root: HTMLElement): () => void {
             ],
     );
     status.textContent = modelStatus;
+    // Bring what needs the farmer's answer (a warning, the check button) into reach of the thumb.
+    body
+      .querySelector<HTMLElement>('[data-testid="quality-warning"], [data-testid="error"], [data-testid="run"]')
+      ?.scrollIntoView({ block: 'nearest' });
   }
 
   render(root, h('h1', {}, t('diagnose.title')), h('p', {}, t('diagnose.intro')), status, cameraBox, body);
