@@ -2,6 +2,7 @@
 // Chromium, side by side in one run, on the same bundle and photo.
 //   npx tsx bench/inference/run.ts [--bundle DIR] [--trust KEY.json]... [--runs N] [--image FILE]
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';

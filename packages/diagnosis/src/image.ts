@@ -35,13 +35,13 @@ export function toRgb(img: RawImage): RgbImage {
     const g = colour ? (data[s + 1] as number) : r;
     const b = colour ? (data[s + 2] as number) : r;
     const o = i * 3;
-    if (hasAlpha) {
+    if (hasAlpha && (data[s + channels - 1] as number) !== 255) {
       const a = data[s + channels - 1] as number;
-      // out = a*c + (1-a)*255, rounded: straight (non-premultiplied) alpha, as getImageData and sharp give it.
-      const inv = 255 - a;
-      out[o] = Math.round((r * a + 255 * inv) / 255);
-      out[o + 1] = Math.round((g * a + 255 * inv) / 255);
-      out[o + 2] = Math.round((b * a + 255 * inv) / 255);
+      // out = a*c + (1-a)*255, rounded, in integers: straight (non-premultiplied) alpha, as getImageData and sharp give it.
+      const white = 255 * (255 - a) + 127;
+      out[o] = ((r * a + white) / 255) | 0;
+      out[o + 1] = ((g * a + white) / 255) | 0;
+      out[o + 2] = ((b * a + white) / 255) | 0;
     } else {
       out[o] = r;
       out[o + 1] = g;

@@ -24,7 +24,7 @@ describe('centerSquare', () => {
 
 describe('centerCropResize', () => {
   it.each(golden.map((g) => [`${g.width}x${g.height} -> ${g.outWidth}x${g.outHeight}`, g] as const))(
-    'matches Pillow crop + BILINEAR (the trainer\'s preprocessing) within 1 level: %s',
+    "matches Pillow crop + BILINEAR (the trainer's preprocessing) within 1 level: %s",
     (_, g) => {
       const img: RgbImage = { width: g.width, height: g.height, data: b64(g.input) };
       const out = centerCropResize(img, g.outWidth, g.outHeight);
