@@ -26,6 +26,7 @@ const runs = Number(values.runs);
 const extraKeys: TrustedKey[] = (values.trust ?? []).map(readKeyFile);
 const imagePath = values.image ?? fileURLToPath(new URL(sharedImage('plantvillage/Tomato___Late_blight/'), SHARED_DATA));
 const photo = new Uint8Array(readFileSync(imagePath));
+const loadAtStart = loadavg();
 
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? Number.NaN;
 const p95 = (v: number[]) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(v.length * 0.95))] ?? Number.NaN;
@@ -157,6 +158,10 @@ const widths = header.map((_, c) => Math.max(...table.map((r) => (r[c] ?? '').le
 const manifest = JSON.parse(readFileSync(resolve(bundleDir, 'manifest.json'), 'utf8'));
 console.log(
   `bundle ${manifest.bundleVersion} (${bundleDir}), model input ${manifest.models.species.input.width}px, photo ${imagePath} (${photo.length} bytes), ${runs} warm runs`,
+);
+const load = (l: number[]) => l.map((x) => x.toFixed(1)).join(' ');
+console.log(
+  `machine: ${cpus().length} x ${cpus()[0]?.model}; load average ${load(loadAtStart)} at start, ${load(loadavg())} at end (other work on the machine slows every column alike)`,
 );
 console.log(table.map((r) => r.map((v, c) => v.padEnd(widths[c] ?? 0)).join(' | ')).join('\n'));
 const best = Math.min(...web.map((r) => median(r.warm)));
