@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S npx --no-install tsx
 // leafcheck: the diagnosis pipeline on the command line (onnxruntime-node + sharp).
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';

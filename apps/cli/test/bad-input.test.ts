@@ -35,6 +35,16 @@ describe('bad input, Node path', () => {
     expect(e.name).toBe('IMAGE_UNREADABLE');
     expect(e.message).toMatch(/incomplete/);
   });
+  it('JPEG with garbage image data but intact markers: a result or IMAGE_UNREADABLE, never a crash', async () => {
+    const whole = new Uint8Array(await jpeg(await twoTone(120, 90)));
+    const sos = whole.findIndex((v, i) => v === 0xff && whole[i + 1] === 0xda);
+    for (let i = sos + 20; i < whole.length - 2; i += 7) whole[i] = whole[i] === 0xff ? 0 : (whole[i] as number) ^ 0x5a;
+    const outcome = await pipeline.diagnose([whole]).then(
+      (d) => d.kind,
+      (e: Error) => e.name,
+    );
+    expect(['diagnosis', 'not-sure', 'IMAGE_UNREADABLE']).toContain(outcome);
+  });
   it('HEIC: IMAGE_UNSUPPORTED with convert-to-JPEG advice', async () => {
     const e = await errorOf(fakeHeic('heic'));
     expect(e.name).toBe('IMAGE_UNSUPPORTED');

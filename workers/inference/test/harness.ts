@@ -3,6 +3,7 @@
 import * as diagnosis from '@leafcheck/diagnosis';
 import * as Comlink from 'comlink';
 import type { InferenceWorkerApi } from '../src/api.ts';
+import { diagnoseWithSignal } from '../src/client.ts';
 import { createBrowserDecoder } from '../src/decode-browser.ts';
 
 function startWorker(): Comlink.Remote<InferenceWorkerApi> {
@@ -12,4 +13,4 @@ function startWorker(): Comlink.Remote<InferenceWorkerApi> {
 
 const fromBase64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)).buffer;
 
-Object.assign(globalThis, { harness: { startWorker, diagnosis, createBrowserDecoder, fromBase64 } });
+Object.assign(globalThis, { harness: { startWorker, diagnosis, createBrowserDecoder, diagnoseWithSignal, fromBase64 } });

@@ -131,6 +131,34 @@ describe('inference worker', () => {
     );
     expect(r).toBe('CANCELLED');
   });
+  it('diagnoseWithSignal: aborting the signal cancels the request', async () => {
+    const r = await page.evaluate(async (photo) => {
+      const g = globalThis as unknown as H & {
+        api: ReturnType<H['harness']['startWorker']>;
+        harness: { diagnoseWithSignal: typeof import('../src/client.ts').diagnoseWithSignal };
+      };
+      const ac = new AbortController();
+      const p = g.harness.diagnoseWithSignal(
+        g.api,
+        Array.from({ length: 6 }, () => g.harness.fromBase64(photo)),
+        { signal: ac.signal },
+      );
+      ac.abort();
+      return p.then(
+        () => 'finished',
+        (e: Error) => e.name,
+      );
+    }, REAL.toString('base64'));
+    expect(r).toBe('CANCELLED');
+  });
+  it('several photos of one plant give one answer that counts them', async () => {
+    const r = await diagnoseInPage(page, [REAL.toString('base64'), REAL.toString('base64'), REAL.toString('base64')], { crop: 'Tomato' });
+    expect(r.ok && r.result.photos).toEqual({ total: 3, agreeing: 3 });
+  });
+  it('an unknown crop is CROP_UNKNOWN', async () => {
+    const r = await diagnoseInPage(page, [REAL.toString('base64')], { crop: 'Cassava' });
+    expect(r.ok ? 'ok' : r.name).toBe('CROP_UNKNOWN');
+  });
   it('an untrusted bundle is BUNDLE_INVALID, a missing one BUNDLE_INVALID naming manifest.json', async () => {
     const r = await page.evaluate(async (bundle) => {
       const g = globalThis as unknown as H;
