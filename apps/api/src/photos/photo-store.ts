@@ -26,6 +26,7 @@ export function localPhotoStore(dir: string): PhotoStore {
       await rename(tmp, path);
     },
     async get(id) {
+      if (!SAFE_ID.test(id)) return null;
       try {
         return new Uint8Array(await readFile(pathOf(id)));
       } catch (error) {
