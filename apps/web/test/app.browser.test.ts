@@ -63,8 +63,10 @@ describe('Leafcheck PWA offline', () => {
     await shot(page, '05-result-non-leaf');
 
     // A real leaf of a class the bundle knows: the right disease and its advice.
-    await diagnosePhoto(page, leaf.file);
+    const crop = leaf.label.split('___')[0] as string;
+    await diagnosePhoto(page, leaf.file, { crop });
     expect(await page.getByTestId('disease').getAttribute('data-label')).toBe(leaf.label);
+    expect(await textOf(page.getByTestId('crop'))).toContain(crop.replace(/_+/g, ' ').trim());
     const advice = JSON.parse(readFileSync(join(bundleDir, 'advice.json'), 'utf8')) as { entries: Record<string, { actions: string[] }> };
     const firstAction = advice.entries[leaf.label]?.actions[0];
     if (firstAction) await expect.poll(() => textOf(page.getByTestId('advice'))).toContain(firstAction);

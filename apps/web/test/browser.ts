@@ -41,13 +41,18 @@ export async function addPhoto(page: Page, file: string | { name: string; mimeTy
   await page.getByTestId('photo-input').setInputFiles(file);
 }
 
-export async function diagnosePhoto(page: Page, file: string): Promise<void> {
+/** Diagnoses one or more photos of the same plant, optionally saying which crop it is. */
+export async function diagnosePhoto(page: Page, files: string | string[], options: { crop?: string } = {}): Promise<void> {
   await page.goto(new URL('#/diagnose', page.url()).href);
-  await addPhoto(page, file);
   const warning = page.getByTestId('quality-warning');
   const run = page.getByTestId('run');
-  await visible(warning.or(run));
-  if (await warning.isVisible()) await page.getByRole('button', { name: 'Use it anyway' }).click();
+  for (const [i, file] of [files].flat().entries()) {
+    await addPhoto(page, file);
+    await visible(page.getByText(`${i + 1} photo(s) of this plant`));
+    await visible(warning.or(run));
+    if (await warning.isVisible()) await page.getByRole('button', { name: 'Use it anyway' }).click();
+  }
+  if (options.crop) await page.getByLabel('Which crop is it? (optional)').selectOption(options.crop);
   await run.click();
   await page.waitForURL(/#\/result\//, { timeout: 60_000 });
 }

@@ -26,6 +26,20 @@ try {
     if (audit.score !== null && audit.score < 0.9 && audit.scoreDisplayMode !== 'informative')
       console.log(`  - ${audit.id}: ${audit.score} ${audit.displayValue ?? ''}`);
   }
+  // The other screens reachable without data: accessibility only (performance is the shell's).
+  for (const screen of ['history', 'settings']) {
+    const other = await lighthouse(`${server.url}#/${screen}`, {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: ['accessibility'],
+    });
+    const score = other?.lhr.categories.accessibility?.score ?? 0;
+    console.log(`accessibility #/${screen}: ${Math.round(score * 100)}`);
+    for (const audit of Object.values(other?.lhr.audits ?? {})) {
+      if (audit.score !== null && audit.score < 1 && audit.scoreDisplayMode === 'binary') console.log(`  - ${audit.id}`);
+    }
+  }
   console.log(
     `metrics: FCP ${lhr.audits['first-contentful-paint']?.displayValue}, LCP ${lhr.audits['largest-contentful-paint']?.displayValue}, TBT ${lhr.audits['total-blocking-time']?.displayValue}, CLS ${lhr.audits['cumulative-layout-shift']?.displayValue}`,
   );

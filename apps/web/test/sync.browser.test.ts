@@ -89,7 +89,8 @@ describe('feedback sync', () => {
     await context.setOffline(true);
     await diagnosePhoto(page, leaf.file);
     await giveFeedback(page, 'right', { photo: true });
-    await diagnosePhoto(page, leaf.file);
+    await diagnosePhoto(page, [leaf.file, leaf.file]); // two photos of the same plant
+    await visible(page.getByText(/of 2 photo\(s\)/));
     await giveFeedback(page, 'not-sure');
     const ids = await queuedIds();
     expect(ids).toHaveLength(2);
