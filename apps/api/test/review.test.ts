@@ -7,13 +7,19 @@ const photo = { photoJpegBase64: TINY_JPEG_BASE64 };
 const top = (label: string, probability: number) => ({ kind: 'diagnosis' as const, crop: 'Tomato', topK: [{ label, probability }] });
 
 /** Lists a .tar.gz with Python's tarfile (the trainer's reader), returning names and the manifest. */
-function readExport(bytes: Uint8Array): { names: string[]; manifest: Array<Record<string, string>>; sizes: Record<string, number> } {
+function readExport(bytes: Uint8Array): {
+  names: string[];
+  manifest: Array<Record<string, string>>;
+  csv: Array<Record<string, string>>;
+  sizes: Record<string, number>;
+} {
   const script = `
-import io, json, sys, tarfile
+import csv, io, json, sys, tarfile
 t = tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read()), mode="r:gz")
 members = [m for m in t.getmembers() if m.isfile()]
 manifest = t.extractfile("leafcheck-feedback/manifest.jsonl").read().decode()
-print(json.dumps({"names": [m.name for m in members], "sizes": {m.name: m.size for m in members},
+rows = list(csv.DictReader(io.StringIO(t.extractfile("leafcheck-feedback/manifest.csv").read().decode(), newline="")))
+print(json.dumps({"names": [m.name for m in members], "sizes": {m.name: m.size for m in members}, "csv": rows,
   "manifest": [json.loads(l) for l in manifest.splitlines() if l]}))`;
   return JSON.parse(execFileSync('python3', ['-c', script], { input: bytes }).toString());
 }
@@ -77,7 +83,7 @@ describe.each(backends)('review on %s', (backend) => {
     expect(await (await decide(2, { decision: 'skip' })).json()).toMatchObject({ decision: 'skip', label: null });
     expect((await decide(4, { decision: 'unusable' })).status).toBe(200);
     expect((await queueIds()).map((i) => i.id)).toEqual([1, 2].map((n) => record(n).id));
-    expect(await (await decide(1, { decision: 'label', label: 'Potato___Early_blight' })).json()).toMatchObject({ newClass: true });
+    expect(await (await decide(1, { decision: 'label', label: 'Pepper,_bell___Bacterial_spot' })).json()).toMatchObject({ newClass: true });
     expect((await decide(99, { decision: 'skip' })).status).toBe(404);
   });
 
@@ -95,18 +101,22 @@ describe.each(backends)('review on %s', (backend) => {
     const res = await call(h, 'GET', '/v1/export', h.tokens.maintainer);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
-    const { names, manifest, sizes } = readExport(new Uint8Array(await res.arrayBuffer()));
+    const { names, manifest, csv, sizes } = readExport(new Uint8Array(await res.arrayBuffer()));
     const expected = [
-      `leafcheck-feedback/Potato___Early_blight/${record(1).id}.jpg`,
+      `leafcheck-feedback/Pepper,_bell___Bacterial_spot/${record(1).id}.jpg`,
       `leafcheck-feedback/Tomato___Late_blight/${record(3).id}.jpg`,
     ];
     expect(names.filter((n) => n.endsWith('.jpg')).sort()).toEqual(expected);
     expect(sizes[expected[1] as string]).toBe(Buffer.from(TINY_JPEG_BASE64, 'base64').length);
     expect(manifest.map((m) => [m.relative_path, m.class, m.farmer_verdict, m.model_label]).sort()).toEqual([
-      [`Potato___Early_blight/${record(1).id}.jpg`, 'Potato___Early_blight', 'right', 'Tomato___healthy'],
+      [`Pepper,_bell___Bacterial_spot/${record(1).id}.jpg`, 'Pepper,_bell___Bacterial_spot', 'right', 'Tomato___healthy'],
       [`Tomato___Late_blight/${record(3).id}.jpg`, 'Tomato___Late_blight', 'wrong', 'Tomato___healthy'],
     ]);
     expect(manifest[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // manifest.csv is what the trainer's scan() reads: same rows, commas in class names quoted.
+    expect(csv.map((r) => [r.relative_path, r.class, r.sha256, r.leaf_group])).toEqual(
+      manifest.map((m) => [m.relative_path, m.class, m.sha256, m.leaf_group]),
+    );
   });
 
   it('decides on retraining from the stored feedback and the bundle', async () => {
@@ -117,8 +127,8 @@ describe.each(backends)('review on %s', (backend) => {
       triggers: Array<{ rule: string; reason: string }>;
       facts: Record<string, unknown>;
     };
-    // Potato___Early_blight is not in the bundle: a new class.
-    expect(decision.triggers).toEqual([{ rule: 'new-classes', reason: 'reviewed labels the bundle lacks: Potato___Early_blight' }]);
+    // Pepper,_bell___Bacterial_spot is not in the bundle: a new class.
+    expect(decision.triggers).toEqual([{ rule: 'new-classes', reason: 'reviewed labels the bundle lacks: Pepper,_bell___Bacterial_spot' }]);
     expect(decision.facts).toMatchObject({ newReviewedLabels: 2, verdicts: 4, daysSinceBundle: 28, baselineAccuracy: 0.95 });
     clock = new Date('2026-12-29T12:00:00Z');
     const later = (await (await call(h, 'GET', '/v1/retrain/decision', h.tokens.maintainer)).json()) as {

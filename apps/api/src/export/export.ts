@@ -1,6 +1,7 @@
 // Reviewed, labelled feedback as an imagefolder tarball the trainer reads directly:
 //   leafcheck-feedback/<Crop___Disease>/<record id>.jpg
 //   leafcheck-feedback/manifest.jsonl   one JSON object per image (fields named like shared/data/manifest.csv)
+//   leafcheck-feedback/manifest.csv     relative_path,class,sha256,leaf_group,... : what trainer/data.py scan() reads
 import { createHash } from 'node:crypto';
 import type { ReviewStore } from '../db/review-store.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
@@ -22,6 +23,24 @@ export interface ManifestLine {
   reviewed_at: string;
 }
 
+const CSV_COLUMNS = [
+  'relative_path',
+  'class',
+  'sha256',
+  'leaf_group',
+  'source',
+  'feedback_id',
+  'bundle_version',
+  'model_label',
+  'farmer_verdict',
+  'reviewed_at',
+] as const;
+
+/** RFC 4180 field: class names contain commas ("Pepper,_bell___healthy") and spaces. */
+function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
 function* fileChunks(path: string, data: Uint8Array, mtime: number): Generator<Uint8Array> {
   yield tarHeader(path, data.length, mtime);
   yield data;
@@ -33,6 +52,7 @@ function* fileChunks(path: string, data: Uint8Array, mtime: number): Generator<U
 export async function* exportTar(reviews: ReviewStore, photos: PhotoStore, now: Date): AsyncGenerator<Uint8Array> {
   const mtime = Math.floor(now.getTime() / 1000);
   const lines: string[] = [];
+  const csv: string[] = [CSV_COLUMNS.join(',')];
   for (const item of await reviews.labelled()) {
     const jpeg = await photos.get(item.feedback.id);
     if (jpeg === null) continue;
@@ -50,10 +70,12 @@ export async function* exportTar(reviews: ReviewStore, photos: PhotoStore, now: 
       reviewed_at: item.reviewedAt,
     };
     lines.push(JSON.stringify(line));
+    csv.push(CSV_COLUMNS.map((c) => csvField(line[c])).join(','));
     yield* fileChunks(`${EXPORT_ROOT}/${relative}`, jpeg, mtime);
   }
   const manifest = new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : '');
   yield* fileChunks(`${EXPORT_ROOT}/manifest.jsonl`, manifest, mtime);
+  yield* fileChunks(`${EXPORT_ROOT}/manifest.csv`, new TextEncoder().encode(`${csv.join('\r\n')}\r\n`), mtime);
   yield new Uint8Array(1024);
 }
 
