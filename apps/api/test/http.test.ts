@@ -30,7 +30,7 @@ async function count(server: TestServer): Promise<number> {
   return stats.byBundle.reduce((sum, b) => sum + b.total, 0);
 }
 
-describe('sync over HTTP', () => {
+describe('sync over HTTP', { timeout: 60_000 }, () => {
   it('delivers an outbox exactly once across a server restart', async () => {
     const first = await startTestServer({
       config: {

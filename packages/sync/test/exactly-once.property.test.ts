@@ -54,7 +54,8 @@ function shuffle<T>(items: T[], seed: number): T[] {
 }
 
 describe('sync exactly-once (property)', () => {
-  it('never loses or duplicates a record', async () => {
+  // Generous timeout: 300 runs take ~1 s alone, much longer on a busy CI machine.
+  it('never loses or duplicates a record', { timeout: 120_000 }, async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.scheduler(),
