@@ -57,14 +57,18 @@ export function checkLabelConsistency(manifest: BundleManifest): void {
   const missingSpecies = [...expectedSpecies].filter((l) => !species.includes(l));
   const extraSpecies = species.filter((l) => !expectedSpecies.has(l));
   if (missingSpecies.length || extraSpecies.length) {
-    fail(`species labels must be the taxonomy crops plus "${notALeaf}" (missing: ${missingSpecies.join(', ') || 'none'}; unexpected: ${extraSpecies.join(', ') || 'none'})`);
+    fail(
+      `species labels must be the taxonomy crops plus "${notALeaf}" (missing: ${missingSpecies.join(', ') || 'none'}; unexpected: ${extraSpecies.join(', ') || 'none'})`,
+    );
   }
   const disease = manifest.models.disease.output.labels;
   const expectedDisease = new Set(Object.values(crops).flat());
   const missingDisease = [...expectedDisease].filter((l) => !disease.includes(l));
   const extraDisease = disease.filter((l) => !expectedDisease.has(l));
   if (missingDisease.length || extraDisease.length) {
-    fail(`disease labels must be the taxonomy classes (missing: ${missingDisease.join(', ') || 'none'}; unexpected: ${extraDisease.join(', ') || 'none'})`);
+    fail(
+      `disease labels must be the taxonomy classes (missing: ${missingDisease.join(', ') || 'none'}; unexpected: ${extraDisease.join(', ') || 'none'})`,
+    );
   }
   const names = [manifest.models.species.file, manifest.models.disease.file, ...Object.keys(manifest.files)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);

@@ -44,11 +44,7 @@ export function verifyManifestSignature(manifest: BundleManifest, trusted: reado
   if (!sig) throw new BundleError('SIGNATURE_MISSING', 'manifest.json is not signed', 'manifest.json');
   const key = trusted.find((k) => k.keyId === sig.keyId);
   if (!key) {
-    throw new BundleError(
-      'UNTRUSTED_KEY',
-      `manifest.json is signed by key ${sig.keyId}, which this app does not trust`,
-      'manifest.json',
-    );
+    throw new BundleError('UNTRUSTED_KEY', `manifest.json is signed by key ${sig.keyId}, which this app does not trust`, 'manifest.json');
   }
   let ok = false;
   try {

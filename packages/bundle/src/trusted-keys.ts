@@ -1,5 +1,5 @@
-import type { TrustedKey } from './signature.ts';
 import keys from '../trusted-keys.json' with { type: 'json' };
+import type { TrustedKey } from './signature.ts';
 
 /**
  * Public keys whose signatures the app accepts out of the box (the embedded default bundle's

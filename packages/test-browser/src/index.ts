@@ -1,5 +1,5 @@
 // The one way browser tests and benchmarks start Chromium: Debian's build, no downloads, no phoning home.
-import { type Browser, type LaunchOptions, chromium } from 'playwright-core';
+import { type Browser, chromium, type LaunchOptions } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
