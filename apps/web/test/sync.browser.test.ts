@@ -82,6 +82,9 @@ describe('feedback sync', () => {
     expect(stored.status).toBe(200);
     expect(((await stored.json()) as { farmer: { verdict: string } }).farmer.verdict).toBe('right');
     expect(await textOf(page.getByTestId('last-sync'))).not.toContain('never');
+    await page.goto(new URL('#/history', web.url).href);
+    await page.getByRole('button', { name: 'Open' }).first().click();
+    await visible(page.getByText('Thank you. Your answer was sent.'));
     sent.push(...ids);
   });
 

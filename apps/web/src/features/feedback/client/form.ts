@@ -11,7 +11,7 @@ import { uuidv7 } from '../../../lib/uuidv7.ts';
 import { saveEntry } from '../../history/shared/history-store.ts';
 import { cropName, diseaseName } from '../../result/shared/words.ts';
 import { outboxChanged } from '../../sync/client/sync-client.ts';
-import { enqueue } from '../../sync/shared/idb-outbox-store.ts';
+import { enqueue, isQueued } from '../../sync/shared/idb-outbox-store.ts';
 import { buildFeedbackRecord } from '../shared/build-record.ts';
 
 type Kind = FeedbackRecord['verdict']['kind'];
@@ -48,7 +48,11 @@ export function feedbackForm(entry: HistoryEntry): HTMLElement {
       entry.feedback ? h('p', {}, t('feedback.already', { verdict: verdictText(entry.feedback.verdict) })) : null,
     );
   if (entry.feedback) {
+    const recordId = entry.feedback.recordId;
     done(t('feedback.saved'));
+    void isQueued(recordId).then((queued) => {
+      if (!queued) done(t('feedback.sent'));
+    });
     return section;
   }
 

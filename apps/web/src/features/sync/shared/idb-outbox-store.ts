@@ -7,6 +7,10 @@ export async function enqueue(record: FeedbackRecord, now = Date.now()): Promise
   await (await db()).put('outbox', { record, queuedAt: now });
 }
 
+export async function isQueued(id: string): Promise<boolean> {
+  return (await (await db()).getKey('outbox', id)) !== undefined;
+}
+
 export interface OutboxSummary {
   pending: number;
   rejected: { id: string; errors: FieldError[] }[];
