@@ -84,7 +84,7 @@ for (const img of images) nodeResults.push(await node.pipeline.diagnose([new Uin
 await node.release();
 
 // 3. Browser: the worker in Chromium.
-const { server, url } = await startServer(false);
+const { server, url } = await startServer(false, [bundleDir]);
 const browser = await launchChromium();
 const page = await browser.newPage();
 await page.goto(url + PAGE);

@@ -9,9 +9,14 @@ export function centerSquare(width: number, height: number): { left: number; top
 interface Taps {
   start: Int32Array;
   count: Int32Array;
-  weights: Float64Array;
+  /** Fixed-point weights, PRECISION_BITS fractional bits, as Pillow's 8-bit resampler uses. */
+  weights: Int32Array;
   stride: number;
 }
+
+// Pillow (libImaging/Resample.c): 32 - 8 - 2 bits of fraction for 8-bit images.
+const PRECISION_BITS = 22;
+const HALF = 1 << (PRECISION_BITS - 1);
 
 /**
  * Bilinear (triangle) filter taps for resampling the `inSize` source pixels starting at `offset` to
@@ -25,7 +30,8 @@ function taps(offset: number, inSize: number, outSize: number): Taps {
   const stride = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const count = new Int32Array(outSize);
-  const weights = new Float64Array(outSize * stride);
+  const weights = new Int32Array(outSize * stride);
+  const w = new Float64Array(stride);
   for (let i = 0; i < outSize; i++) {
     // In crop coordinates, clamped to the crop: the same as cropping first, then resizing (trainer/data.py).
     const center = (i + 0.5) * scale;
@@ -34,23 +40,28 @@ function taps(offset: number, inSize: number, outSize: number): Taps {
     let sum = 0;
     const n = Math.min(hi - lo, stride);
     for (let k = 0; k < n; k++) {
-      const w = Math.max(0, 1 - Math.abs((lo + k - center + 0.5) / filterScale));
-      weights[i * stride + k] = w;
-      sum += w;
+      w[k] = Math.max(0, 1 - Math.abs((lo + k - center + 0.5) / filterScale));
+      sum += w[k] as number;
     }
-    if (sum > 0) for (let k = 0; k < n; k++) weights[i * stride + k] = (weights[i * stride + k] as number) / sum;
+    for (let k = 0; k < n; k++) {
+      const v = sum !== 0 ? (w[k] as number) / sum : (w[k] as number);
+      // Pillow rounds half away from zero (weights are never negative for this filter).
+      weights[i * stride + k] = Math.trunc(0.5 + v * (1 << PRECISION_BITS));
+    }
     start[i] = offset + lo;
     count[i] = n;
   }
   return { start, count, weights, stride };
 }
 
-const clampByte = (v: number) => (v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v));
+/** Pillow's clip8: fixed-point sum (with its rounding half already added) to a byte. */
+const clip8 = (v: number) => (v >= 1 << 30 ? 255 : v <= 0 ? 0 : v >> PRECISION_BITS);
 
 /**
  * Centre square crop, then bilinear resize to outWidth x outHeight: the model input the
- * manifest's "center-crop-bilinear" names. Two separable passes (horizontal, then vertical),
- * rounding to bytes in between, like Pillow.
+ * manifest's "center-crop-bilinear" names. Two separable passes (horizontal, then vertical) in
+ * Pillow's fixed-point arithmetic, rounding to bytes in between: the same bytes as the trainer's
+ * Image.resize(BILINEAR), so preprocessing costs no accuracy against training.
  */
 export function centerCropResize(img: RgbImage, outWidth: number, outHeight: number): RgbImage {
   const { left, top, side } = centerSquare(img.width, img.height);
@@ -68,9 +79,9 @@ export function centerCropResize(img: RgbImage, outWidth: number, outHeight: num
     for (let x = 0; x < outWidth; x++) {
       const s0 = tx.start[x] as number;
       const n = tx.count[x] as number;
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
       for (let k = 0; k < n; k++) {
         const w = tx.weights[x * tx.stride + k] as number;
         const p = srow + (s0 + k) * 3;
@@ -79,9 +90,9 @@ export function centerCropResize(img: RgbImage, outWidth: number, outHeight: num
         b += (src[p + 2] as number) * w;
       }
       const o = (y * outWidth + x) * 3;
-      mid[o] = clampByte(r);
-      mid[o + 1] = clampByte(g);
-      mid[o + 2] = clampByte(b);
+      mid[o] = clip8(r);
+      mid[o + 1] = clip8(g);
+      mid[o + 2] = clip8(b);
     }
   }
   const out = new Uint8Array(outWidth * outHeight * 3);
@@ -89,9 +100,9 @@ export function centerCropResize(img: RgbImage, outWidth: number, outHeight: num
     const s0 = (ty.start[y] as number) - rowLo;
     const n = ty.count[y] as number;
     for (let x = 0; x < outWidth; x++) {
-      let r = 0;
-      let g = 0;
-      let b = 0;
+      let r = HALF;
+      let g = HALF;
+      let b = HALF;
       for (let k = 0; k < n; k++) {
         const w = ty.weights[y * ty.stride + k] as number;
         const p = ((s0 + k) * outWidth + x) * 3;
@@ -100,9 +111,9 @@ export function centerCropResize(img: RgbImage, outWidth: number, outHeight: num
         b += (mid[p + 2] as number) * w;
       }
       const o = (y * outWidth + x) * 3;
-      out[o] = clampByte(r);
-      out[o + 1] = clampByte(g);
-      out[o + 2] = clampByte(b);
+      out[o] = clip8(r);
+      out[o + 1] = clip8(g);
+      out[o + 2] = clip8(b);
     }
   }
   return { width: outWidth, height: outHeight, data: out };

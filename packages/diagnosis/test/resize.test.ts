@@ -32,8 +32,8 @@ describe('centerCropResize', () => {
       expect(out.data.length).toBe(want.length);
       let maxDiff = 0;
       for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs((out.data[i] as number) - (want[i] as number)));
-      // Pillow uses fixed-point weights; this uses doubles. Rounding may differ by one level.
-      expect(maxDiff).toBeLessThanOrEqual(1);
+      // Same fixed-point arithmetic as Pillow: byte-identical.
+      expect(maxDiff).toBe(0);
     },
   );
   it('keeps a flat colour flat', () => {

@@ -6,7 +6,8 @@ import { createServer, type ViteDevServer } from 'vite';
 export const REPO_ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const PAGE = '/workers/inference/test/page.html';
 
-export async function startServer(isolated: boolean): Promise<{ server: ViteDevServer; url: string }> {
+/** `allow`: extra directories the page may fetch through /@fs/ (a bundle outside the repo). */
+export async function startServer(isolated: boolean, allow: string[] = []): Promise<{ server: ViteDevServer; url: string }> {
   const server = await createServer({
     root: REPO_ROOT,
     configFile: false,
@@ -16,6 +17,7 @@ export async function startServer(isolated: boolean): Promise<{ server: ViteDevS
     server: {
       port: 0,
       host: '127.0.0.1',
+      fs: { allow: [REPO_ROOT, ...allow] },
       headers: isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {},
     },
   });
