@@ -64,6 +64,8 @@ function extraTrustedKeys(dir: string): { keyId: string; publicKeyHex: string }[
   return (Array.isArray(parsed) ? parsed : [parsed]).map(({ keyId, publicKeyHex }) => ({ keyId, publicKeyHex }));
 }
 
+const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 const dir = bundleDir();
 const bundleVersion: string = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).bundleVersion;
 
@@ -74,8 +76,9 @@ export default defineConfig({
   resolve: { alias: [{ find: /^@leafcheck\/inference-worker(?=\?|$)/, replacement: inferenceWorkerEntry() }] },
   worker: { format: 'es' },
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, assetsInlineLimit: 0 },
-  server: { port: 5173 },
-  preview: { port: 4173 },
+  // Cross-origin isolation from the first load where the server can send headers (see src/sw.ts).
+  server: { port: 5173, headers: ISOLATION_HEADERS },
+  preview: { port: 4173, headers: ISOLATION_HEADERS },
   plugins: [
     modelBundle(dir),
     VitePWA({

@@ -1,7 +1,7 @@
 /// <reference lib="webworker" />
 // Service worker: precached app shell + onnxruntime wasm (Workbox), the model bundle in its own
 // versioned cache (the models are far over Workbox's precache size), and Background Sync of the outbox.
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { addPlugins, cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { BACKGROUND_SYNC_TAG, drainOutbox } from './features/sync/shared/drain.ts';
 
@@ -11,9 +11,24 @@ const BUNDLE_PREFIX = 'leafcheck-bundle-';
 const BUNDLE_CACHE = `${BUNDLE_PREFIX}${__BUNDLE_VERSION__}`;
 const BUNDLE_PATH = new URL('bundles/default/', self.registration.scope).pathname;
 
+/**
+ * Cross-origin isolation (COOP + COEP) lets onnxruntime run on several threads. Static hosts rarely
+ * send these headers, so the worker adds them to what it serves from the precache: from the second
+ * load on, the page and its workers are isolated whatever the host does.
+ */
+function isolated(response: Response): Response {
+  if (response.type === 'opaque' || response.headers.get('cross-origin-embedder-policy')) return response;
+  const headers = new Headers(response.headers);
+  headers.set('Cross-Origin-Opener-Policy', 'same-origin');
+  headers.set('Cross-Origin-Embedder-Policy', 'require-corp');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+addPlugins([{ handlerWillRespond: async ({ response }) => isolated(response) }]);
 precacheAndRoute(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
-registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html')));
+const shell = createHandlerBoundToURL('index.html');
+registerRoute(new NavigationRoute(async (options) => isolated(await shell(options))));
 
 /** Every file the bundle manifest names, plus the manifest itself. */
 async function bundleUrls(): Promise<string[]> {

@@ -71,6 +71,8 @@ describe('Leafcheck PWA offline', () => {
     const firstAction = advice.entries[leaf.label]?.actions[0];
     if (firstAction) await expect.poll(() => textOf(page.getByTestId('advice'))).toContain(firstAction);
     await expect.poll(() => textOf(page.getByTestId('bundle-version'))).toContain(readManifest(bundleDir).bundleVersion);
+    // Served from the service worker, the page is cross-origin isolated, so the model may use threads.
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await shot(page, '06-result');
     await shot(page, '06-result-full', true);
 

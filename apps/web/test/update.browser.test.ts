@@ -41,8 +41,9 @@ describe('app update and camera', () => {
     await page.evaluate(async () => (await navigator.serviceWorker.getRegistration())?.update());
     await visible(page.getByTestId('apply-update'), 60_000);
     await shot(page, '12-update-prompt');
+    const reloaded = page.waitForEvent('framenavigated', { timeout: 30_000 });
     await page.getByTestId('apply-update').click();
-    await page.waitForEvent('load');
+    await reloaded;
     await page.goto(new URL('#/settings', server.url).href);
     await expect.poll(() => textOf(page.getByText(/^App version/)), { timeout: 30_000 }).toBe('App version 9.0.0-two');
     await context.close();
