@@ -6,6 +6,7 @@ import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
 import { type AppDeps, DEFAULT_CONFIG, makeAuth, newApi, type RouteContext } from './context.ts';
 import { createSuggestionService } from './llm/suggestions.ts';
+import { registerBundles } from './routes/bundles.ts';
 import { registerFeedback } from './routes/feedback.ts';
 import { registerMaintainer } from './routes/maintainer.ts';
 import { registerReview } from './routes/review.ts';
@@ -66,6 +67,7 @@ export function createApp(deps: AppDeps) {
   registerFeedback(app, ctx);
   registerReview(app, ctx);
   registerMaintainer(app, ctx);
+  registerBundles(app, ctx);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

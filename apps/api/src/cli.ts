@@ -1,15 +1,21 @@
 // Token administration: npx tsx apps/api/src/cli.ts token issue --role agronomist [--name "Dr. A"]
 //                       npx tsx apps/api/src/cli.ts token revoke <id>
 //                       npx tsx apps/api/src/cli.ts token list
-// Uses the same database as the server (DATABASE_URL, LEAFCHECK_DB or .leafcheck/leafcheck.db).
+//                       npx tsx apps/api/src/cli.ts bundle publish <dir>   (verify, then add to the registry)
+//                       npx tsx apps/api/src/cli.ts bundle list
+// Uses the same database and registry as the server (DATABASE_URL / LEAFCHECK_DB, LEAFCHECK_REGISTRY).
 import { parseArgs } from 'node:util';
+import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import { openDb } from './db/connect.ts';
 import { createTokenStore, ROLES, type Role } from './db/token-store.ts';
 import { readEnv } from './env.ts';
+import { localRegistry } from './registry/registry.ts';
 
 const USAGE = `usage: cli.ts token issue --role ${ROLES.join('|')} [--name NAME]
        cli.ts token revoke ID
-       cli.ts token list`;
+       cli.ts token list
+       cli.ts bundle publish DIR
+       cli.ts bundle list`;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -18,6 +24,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     options: { role: { type: 'string' }, name: { type: 'string' } },
   });
   const [group, command, arg] = positionals;
+  if (group === 'bundle') return runBundle(command, arg, out);
   if (group !== 'token' || !command) {
     out(USAGE);
     return 2;
@@ -51,6 +58,26 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   } finally {
     await opened.close();
   }
+}
+
+async function runBundle(command: string | undefined, arg: string | undefined, out: (line: string) => void): Promise<number> {
+  const registry = localRegistry(readEnv().registryDir, trustedKeysWithLocal());
+  if (command === 'publish' && arg) {
+    try {
+      const meta = await registry.publish(dirSource(arg));
+      out(`published bundle ${meta.version} (signed by ${meta.keyId}) at ${meta.publishedAt}`);
+      return 0;
+    } catch (error) {
+      out(`not published: ${(error as Error).message}`);
+      return 1;
+    }
+  }
+  if (command === 'list') {
+    for (const b of await registry.list()) out(`${b.version}\t${b.publishedAt}\t${b.keyId}`);
+    return 0;
+  }
+  out(USAGE);
+  return 2;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -9,6 +9,7 @@ import type { Role, TokenStore } from './db/token-store.ts';
 import type { LabelSuggester } from './llm/suggester.ts';
 import type { SuggestionService } from './llm/suggestions.ts';
 import type { PhotoStore } from './photos/photo-store.ts';
+import type { BundleRegistry } from './registry/registry.ts';
 
 /** The model bundle the API judges feedback against (from its signed manifest). */
 export interface BundleInfo {
@@ -54,6 +55,8 @@ export interface AppDeps {
   /** null: no ANTHROPIC_API_KEY, suggestions are reported as disabled. */
   llm: LabelSuggester | null;
   bundle: BundleInfo | null;
+  /** Published bundles served to apps; null: none (GET /v1/bundles lists nothing). */
+  registry?: BundleRegistry | null;
   config?: Partial<AppConfig>;
   now?: () => Date;
 }

@@ -14,6 +14,7 @@ export interface ServerEnv {
   db: DbTarget;
   photosDir: string;
   bundleDir: string;
+  registryDir: string;
   corsOrigins: string[];
   dev: boolean;
   /** A device token to make valid at start (shared with the PWA build in dev). */
@@ -32,6 +33,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnv {
     db: dbTargetFromEnv(env, REPO_ROOT),
     photosDir: env.LEAFCHECK_PHOTOS ?? join(REPO_ROOT, '.leafcheck', 'photos'),
     bundleDir: env.LEAFCHECK_BUNDLE_DIR ?? join(REPO_ROOT, 'bundles', 'default'),
+    registryDir: env.LEAFCHECK_REGISTRY ?? join(REPO_ROOT, '.leafcheck', 'registry'),
     corsOrigins: cors
       .split(',')
       .map((s) => s.trim())

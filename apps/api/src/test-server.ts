@@ -11,6 +11,7 @@ import { type DbTarget, openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { LabelSuggester } from './llm/suggester.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
+import type { BundleRegistry } from './registry/registry.ts';
 
 export interface TestServer {
   url: string;
@@ -31,6 +32,7 @@ export interface TestServerOptions {
   db?: DbTarget;
   llm?: LabelSuggester | null;
   bundle?: BundleInfo | null;
+  registry?: BundleRegistry | null;
   config?: Partial<AppConfig>;
 }
 
@@ -48,6 +50,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     photos: localPhotoStore(join(dir, 'photos')),
     llm: options.llm ?? null,
     bundle: options.bundle ?? null,
+    registry: options.registry ?? null,
     config: { corsOrigins: ['*'], ...options.config },
   });
   const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0 });

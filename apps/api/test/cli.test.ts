@@ -1,10 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type BundleManifest, generateKeyPair } from '@leafcheck/bundle';
+import { writeSignedBundle } from '@leafcheck/bundle/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.ts';
 import { openDb } from '../src/db/connect.ts';
 import { createTokenStore } from '../src/db/token-store.ts';
+import { REPO_ROOT } from '../src/env.ts';
 
 describe('token CLI', () => {
   let dir: string;
@@ -44,6 +47,26 @@ describe('token CLI', () => {
     } finally {
       await opened.close();
     }
+  });
+
+  it("publishes a bundle signed by this machine's key and lists it; refuses a tampered one", async () => {
+    const key = generateKeyPair();
+    process.env.LEAFCHECK_HOME = join(dir, 'home');
+    process.env.LEAFCHECK_REGISTRY = join(dir, 'registry');
+    await cp(join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts'), join(dir, 'bundle'), { recursive: true });
+    await mkdir(join(dir, 'home'), { recursive: true });
+    await writeFile(join(dir, 'home', 'signing-key.json'), JSON.stringify(key));
+    const manifest = JSON.parse(await readFile(join(dir, 'bundle', 'manifest.json'), 'utf8')) as BundleManifest;
+    await writeSignedBundle(join(dir, 'bundle'), { ...manifest, bundleVersion: '5.0.0' }, key.privateKeyHex);
+    expect(await run('bundle', 'publish', join(dir, 'bundle'))).toMatchObject({
+      code: 0,
+      lines: [expect.stringMatching(/^published bundle 5\.0\.0/)],
+    });
+    expect((await run('bundle', 'list')).lines).toEqual([expect.stringMatching(/^5\.0\.0\t/)]);
+    await writeFile(join(dir, 'bundle', 'advice.json'), '{}');
+    const refused = await run('bundle', 'publish', join(dir, 'bundle'));
+    expect(refused.code).toBe(1);
+    expect(refused.lines[0]).toMatch(/^not published: .*advice\.json/);
   });
 
   it('refuses unknown roles and commands with usage', async () => {
