@@ -1,5 +1,6 @@
 // Build of the PWA: app shell + onnxruntime wasm precached by Workbox (injectManifest, src/sw.ts),
 // the model bundle copied to /bundles/default/ and cached by the service worker in its own versioned cache.
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +68,10 @@ function extraTrustedKeys(dir: string): { keyId: string; publicKeyHex: string }[
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 const dir = bundleDir();
-const bundleVersion: string = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).bundleVersion;
+const manifestBytes = readFileSync(join(dir, 'manifest.json'));
+// Version plus a hash of the signed manifest: a re-trained bundle that kept its version string still
+// gets a new cache (and a new service worker), never a mix of old and new files.
+const bundleVersion = `${JSON.parse(manifestBytes.toString('utf8')).bundleVersion}-${createHash('sha256').update(manifestBytes).digest('hex').slice(0, 8)}`;
 
 export default defineConfig({
   root: here,

@@ -6,7 +6,7 @@ interface ImportMetaEnv {
   readonly VITE_APP_VERSION?: string;
 }
 
-/** Version of bundles/default baked in at build time (see vite.config.ts). */
+/** Version of bundles/default baked in at build time, with a hash of its manifest (see vite.config.ts). */
 declare const __BUNDLE_VERSION__: string;
 /** Public keys trusted besides the shipped ones (local or fixture bundles only; see vite.config.ts). */
 declare const __EXTRA_TRUSTED_KEYS__: { keyId: string; publicKeyHex: string }[];

@@ -1,6 +1,6 @@
 // The farmer's path in a real browser against the built app: first visit online, then offline with a
 // reload; a corrupt file and a non-leaf photo; a real leaf diagnosed; feedback into the outbox; reload.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -40,6 +40,22 @@ describe('Leafcheck PWA offline', () => {
 
     page = await openApp(context, server.url);
     await shot(page, '01-diagnose-online');
+    // What the first visit cached: the model in its own versioned cache, the wasm runtime in the precache.
+    const cached = await page.evaluate(async () => {
+      const names = await caches.keys();
+      const urls = async (name: string) => (await (await caches.open(name)).keys()).map((r) => new URL(r.url).pathname);
+      const bundle = names.find((n) => n.startsWith('leafcheck-bundle-'));
+      const precache = names.find((n) => n.startsWith('workbox-precache'));
+      return { bundle, bundleFiles: bundle ? await urls(bundle) : [], precacheFiles: precache ? await urls(precache) : [] };
+    });
+    const manifest = readManifest(bundleDir);
+    expect(cached.bundle).toMatch(new RegExp(`^leafcheck-bundle-${manifest.bundleVersion.replace(/\./g, '\\.')}-[0-9a-f]{8}$`));
+    expect(cached.bundleFiles.sort()).toEqual(
+      readdirSync(bundleDir)
+        .map((f) => `/bundles/default/${f}`)
+        .sort(),
+    );
+    expect(cached.precacheFiles.some((f) => /ort-wasm-simd-threaded-.*\.wasm$/.test(f))).toBe(true);
 
     await context.setOffline(true);
     await page.reload();

@@ -15,6 +15,8 @@ export const DATA = join(REPO_ROOT, '../shared/data/plantvillage');
 
 interface Manifest {
   bundleVersion: string;
+  models: Record<string, { file: string }>;
+  files?: Record<string, unknown>;
   taxonomy: { crops: Record<string, string[]>; notALeaf: string };
 }
 
