@@ -1,0 +1,159 @@
+"""evaluate: score the exported models (ONNX, as the app runs them) on any labelled imagefolder.
+
+Accuracy, macro-F1, per-class precision/recall/F1, confusion matrices (JSON + PNG), ECE, not-a-leaf
+rejection, and coverage vs accuracy of the "not sure" rule at the bundle's thresholds.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trainer.calibrate import crop_members
+from trainer.data import Sample, load_arrays, scan
+from trainer.errors import DataError
+from trainer.export import run_onnx, session
+from trainer.metrics import Thresholds, decide, softmax, summary
+from trainer.plots import confusion_png, coverage_png
+from trainer.split import read_splits
+from trainer.taxonomy import NOT_A_LEAF, crop_of
+
+
+@dataclass
+class Models:
+    species: Path
+    disease: Path
+    size: int
+    species_labels: list[str]
+    disease_labels: list[str]
+    taxonomy: dict[str, list[str]]
+    temperature: dict[str, float]
+    thresholds: Thresholds
+
+    @staticmethod
+    def load(directory: Path) -> Models:
+        """A bundle folder (manifest.json) or a run folder (export/export.json + calibration.json)."""
+        if (directory / "manifest.json").is_file():
+            m = json.loads((directory / "manifest.json").read_text())
+            sp, di = m["models"]["species"], m["models"]["disease"]
+            return Models(
+                directory / sp["file"],
+                directory / di["file"],
+                sp["input"]["height"],
+                sp["output"]["labels"],
+                di["output"]["labels"],
+                m["taxonomy"]["crops"],
+                {"species": sp["temperature"], "disease": di["temperature"]},
+                Thresholds(**m["thresholds"]),
+            )
+        ex = json.loads((directory / "export" / "export.json").read_text())
+        cal = json.loads((directory / "calibration.json").read_text())
+        meta = ex["meta"]
+        return Models(
+            directory / "export" / "species.onnx",
+            directory / "export" / "disease.onnx",
+            ex["size"],
+            meta["speciesLabels"],
+            meta["diseaseLabels"],
+            meta["taxonomy"],
+            cal["temperature"],
+            Thresholds(**cal["thresholds"]),
+        )
+
+
+def samples_for(data: Path, splits_dir: Path | None, split: str) -> list[Sample]:
+    if splits_dir is not None:
+        rows = [r for r in read_splits(splits_dir) if r["split"] == split]
+        if not rows:
+            raise DataError(f"no images in split {split} of {splits_dir / 'splits.csv'}")
+        return [Sample(r["path"], r["label"], r["sha256"]) for r in rows]
+    return scan(data)
+
+
+def latency_ms(models: Models, image: np.ndarray, runs: int = 200) -> dict[str, float]:
+    """Both models, batch 1, native onnxruntime: the median time of one full diagnosis."""
+    s, d = session(models.species), session(models.disease)
+    x = image[None]
+    for _ in range(10):
+        s.run(None, {"image": x})
+        d.run(None, {"image": x})
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        s.run(None, {"image": x})
+        d.run(None, {"image": x})
+        times.append((time.perf_counter() - t) * 1000)
+    return {"median": float(np.median(times)), "p90": float(np.percentile(times, 90)), "runs": runs}
+
+
+def evaluate(
+    model_dir: Path, data: Path, out_dir: Path, splits_dir: Path | None = None, split: str = "test", measure_latency: bool = True
+) -> dict[str, Any]:
+    m = Models.load(model_dir)
+    samples = samples_for(data, splits_dir, split)
+    unknown = sorted({s.label for s in samples} - {*m.disease_labels, NOT_A_LEAF})
+    if unknown:
+        raise DataError(f"classes the models do not know: {', '.join(unknown)}")
+    images, _ = load_arrays(data, samples, m.size, 0)
+    ps = softmax(run_onnx(session(m.species), images), m.temperature["species"])
+    pd = softmax(run_onnx(session(m.disease), images), m.temperature["disease"])
+    nal = m.species_labels.index(NOT_A_LEAF)
+    ys = np.array([m.species_labels.index(crop_of(s.label)) for s in samples])
+    leaf = ys != nal
+    yd = np.array([m.disease_labels.index(s.label) if s.label != NOT_A_LEAF else -1 for s in samples])
+    source = np.array([s.path.split("/")[0] if "/" in s.path else "" for s in samples])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    res: dict[str, Any] = {"data": str(data), "split": split if splits_dir else "all", "images": len(samples)}
+    res["species"] = summary(ys, ps, m.species_labels)
+    res["disease"] = summary(yd[leaf], pd[leaf], m.disease_labels)
+    members = crop_members(m.taxonomy, m.disease_labels)
+    by_source: dict[str, Any] = {}
+    for src in sorted(set(source[leaf])):
+        sel = leaf & (source == src)
+        within = np.array([members[ys[i]][int(np.argmax(pd[i, members[ys[i]]]))] for i in np.nonzero(sel)[0]])
+        by_source[src] = {
+            "n": int(sel.sum()),
+            "top1": float((pd[sel].argmax(1) == yd[sel]).mean()),
+            "top1WithinTrueCrop": float((within == yd[sel]).mean()),
+        }
+    res["diseaseBySource"] = by_source
+    t = m.thresholds
+    if (~leaf).any():
+        res["notALeaf"] = {"n": int((~leaf).sum()), "rejected": float((ps[~leaf, nal] >= t.notALeaf).mean())}
+    res["leafWronglyRejected"] = float((ps[leaf, nal] >= t.notALeaf).mean()) if leaf.any() else 0.0
+    dec = decide(ps[leaf], pd[leaf], members, nal, t)
+    right = (dec.crop == ys[leaf]) & (dec.disease == yd[leaf])
+    cur = {
+        "coverage": float(dec.confident.mean()),
+        "accuracy": float(right[dec.confident].mean()) if dec.confident.any() else 0.0,
+    }
+    sweep = []
+    for d in np.round(np.arange(0.0, 1.0, 0.05), 2):
+        dd = decide(ps[leaf], pd[leaf], members, nal, Thresholds(t.notALeaf, t.crop, float(d), t.margin))
+        sweep.append(
+            {
+                "disease": float(d),
+                "coverage": float(dd.confident.mean()),
+                "accuracy": float(right_of(dd, ys[leaf], yd[leaf])[dd.confident].mean()) if dd.confident.any() else 0.0,
+            }
+        )
+    res["notSure"] = {"thresholds": t.__dict__, **cur, "sweep": sweep}
+    coverage_png(sweep, out_dir / "coverage.png", cur)
+    for kind, labels in (("species", m.species_labels), ("disease", m.disease_labels)):
+        cm = res[kind].pop("confusion")
+        (out_dir / f"confusion-{kind}.json").write_text(json.dumps({"labels": labels, "matrix": cm}) + "\n")
+        confusion_png(np.array(cm), labels, out_dir / f"confusion-{kind}.png", f"{kind} ({res['split']})")
+    res["sizeBytes"] = m.species.stat().st_size + m.disease.stat().st_size
+    if measure_latency:
+        res["latencyMs"] = latency_ms(m, images[0])
+    (out_dir / "metrics.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    return res
+
+
+def right_of(dec: Any, ys: np.ndarray, yd: np.ndarray) -> np.ndarray:
+    return (dec.crop == ys) & (dec.disease == yd)  # type: ignore[no-any-return]

@@ -1,0 +1,140 @@
+"""The network: one timm backbone, a species head and a disease head (exported as two ONNX files)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import timm
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+KERAS_MEAN = (0.5, 0.5, 0.5)  # x / 127.5 - 1 == (x/255 - 0.5) / 0.5
+KERAS_STD = (0.5, 0.5, 0.5)
+
+
+class KerasSamePadConv(nn.Conv2d):
+    """Stride-2 conv with Keras/TF 'same' padding for even inputs: 0 top/left, 1 bottom/right.
+
+    A static pad instead of timm's dynamic Conv2dSame keeps the ONNX graph free of shape arithmetic.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return super().forward(F.pad(x, (0, 1, 0, 1)))
+
+
+def _keras_padding(module: nn.Module) -> None:
+    for name, child in module.named_children():
+        if isinstance(child, nn.Conv2d) and child.stride[0] == 2 and child.kernel_size[0] == 3:
+            conv = KerasSamePadConv(
+                child.in_channels, child.out_channels, child.kernel_size, child.stride, 0, groups=child.groups, bias=False
+            )
+            conv.weight = child.weight
+            setattr(module, name, conv)
+        else:
+            _keras_padding(child)
+
+
+@dataclass(frozen=True)
+class Normalisation:
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+
+
+def create_backbone(name: str = "mobilenetv2_035", keras_style: bool = True, pretrained: bool = False) -> nn.Module:
+    """keras_style: BN eps 1e-3 and asymmetric stride-2 padding, as the Keras weights were trained."""
+    net = timm.create_model(name, pretrained=pretrained, num_classes=0)
+    if keras_style:
+        _keras_padding(net)
+        for m in net.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.eps = 1e-3
+    return net
+
+
+class LeafNet(nn.Module):
+    def __init__(self, backbone: nn.Module, n_species: int, n_disease: int, dropout: float = 0.2) -> None:
+        super().__init__()
+        self.backbone = backbone
+        feat = int(backbone.num_features)  # type: ignore[arg-type]
+        self.drop = nn.Dropout(dropout)
+        self.species = nn.Linear(feat, n_species)
+        self.disease = nn.Linear(feat, n_disease)
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        return self.backbone(x)  # type: ignore[no-any-return]
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        f = self.drop(self.features(x))
+        return self.species(f), self.disease(f)
+
+
+class ExportHead(nn.Module):
+    """uint8 NHWC RGB -> logits of one head; normalisation lives here so the app only resizes."""
+
+    def __init__(self, net: LeafNet, head: str, norm: Normalisation) -> None:
+        super().__init__()
+        self.backbone = net.backbone
+        self.head = getattr(net, head)
+        self.register_buffer("mean", torch.tensor(norm.mean).view(1, 3, 1, 1) * 255.0)
+        self.register_buffer("std", torch.tensor(norm.std).view(1, 3, 1, 1) * 255.0)
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        x = image.permute(0, 3, 1, 2).float()
+        x = (x - self.mean) / self.std
+        return self.head(self.backbone(x))  # type: ignore[no-any-return]
+
+
+def backbone_prefix(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:
+    """Stem and stages [0, split) of a timm EfficientNet-family backbone (the frozen part)."""
+    x = net.bn1(net.conv_stem(x))  # type: ignore[operator]
+    return net.blocks[:split](x)  # type: ignore[index,no-any-return]
+
+
+def backbone_tail(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:
+    x = net.bn2(net.conv_head(net.blocks[split:](x)))  # type: ignore[index,operator]
+    return net.global_pool(x)  # type: ignore[operator,no-any-return]
+
+
+def tail_modules(net: nn.Module, split: int) -> list[nn.Module]:
+    return [*net.blocks[split:], net.conv_head, net.bn2]  # type: ignore[index,list-item]
+
+
+IMAGENET = Normalisation((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+
+def build(init: str, arch: str, n_species: int, n_disease: int, weights_dir: str = "") -> tuple[LeafNet, Normalisation, bool]:
+    """init: "keras" (the offline MobileNetV2-0.35 in ../shared/weights), "timm:<name>" or "none".
+
+    Returns the net, its input normalisation and whether it uses Keras-style padding/BN.
+    """
+    if init == "keras" or init.startswith("keras:"):
+        from pathlib import Path
+
+        from trainer.weights.convert import keras_to_timm_state_dict
+        from trainer.weights.keras_tfjs import DEFAULT_DIR, load_tfjs
+
+        if arch != "mobilenetv2_035":
+            raise ValueError(f"the Keras weights are MobileNetV2-0.35; arch {arch} needs --init timm:{arch} or none")
+        src = Path(init.split(":", 1)[1]) if ":" in init else Path(weights_dir) if weights_dir else DEFAULT_DIR
+        backbone = create_backbone(arch, keras_style=True)
+        backbone.load_state_dict(keras_to_timm_state_dict(load_tfjs(src)), strict=False)
+        return LeafNet(backbone, n_species, n_disease), Normalisation(KERAS_MEAN, KERAS_STD), True
+    if init.startswith("timm:"):
+        name = init.split(":", 1)[1]
+        try:
+            backbone = timm.create_model(name, pretrained=True, num_classes=0)
+        except Exception as err:  # hub unreachable, unknown name, ...
+            raise RuntimeError(f"cannot load pretrained timm weights for {name} (is the HF hub reachable?): {err}") from err
+        cfg = backbone.pretrained_cfg
+        norm = Normalisation(tuple(cfg.get("mean", IMAGENET.mean)), tuple(cfg.get("std", IMAGENET.std)))  # type: ignore[arg-type]
+        return LeafNet(backbone, n_species, n_disease), norm, False
+    if init == "none":
+        return LeafNet(create_backbone(arch, keras_style=False), n_species, n_disease), IMAGENET, False
+    raise ValueError(f'unknown --init "{init}" (use keras, timm:<name> or none)')
+
+
+def rebuild(meta: dict[str, object]) -> LeafNet:
+    """The same architecture as a checkpoint's, without fetching any weights."""
+    backbone = create_backbone(str(meta["arch"]), keras_style=bool(meta["kerasStyle"]))
+    return LeafNet(backbone, len(meta["speciesLabels"]), len(meta["diseaseLabels"]))  # type: ignore[arg-type]

@@ -1,0 +1,66 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+
+from trainer.metrics import ece, fit_temperature, softmax
+
+
+def test_training_writes_log_curve_and_checkpoints(tiny_run: tuple[Path, Path]) -> None:
+    _, run = tiny_run
+    rows = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines()]
+    assert [r["phase"] for r in rows][-2:] == ["tail", "full"]
+    assert all(np.isfinite(r["train_loss"]) for r in rows)
+    assert (run / "training-curve.png").stat().st_size > 1000
+    assert {p.name for p in (run / "checkpoints").iterdir()} == {"head.pt", "tail.pt", "full.pt", "final.pt"}
+    head = next(r for r in rows if r["phase"] == "head")
+    assert head["val_acc_species"] >= 0.75  # 4 easy classes: clearly above chance (0.25)
+
+
+def test_temperature_recovers_a_known_miscalibration() -> None:
+    rng = np.random.default_rng(0)
+    true_logits = rng.normal(0, 2, (4000, 5))
+    y = np.array([rng.choice(5, p=p) for p in softmax(true_logits)])
+    overconfident = true_logits * 3.0
+    t = fit_temperature(overconfident, y)
+    assert 2.6 < t < 3.4
+    assert ece(softmax(overconfident, t), y) < ece(softmax(overconfident), y) / 2
+
+
+def test_calibration_report(tiny_run: tuple[Path, Path]) -> None:
+    _, run = tiny_run
+    cal = json.loads((run / "calibration.json").read_text())
+    assert cal["temperature"]["species"] > 0 and cal["temperature"]["disease"] > 0
+    assert set(cal["thresholds"]) == {"notALeaf", "crop", "disease", "margin"}
+    assert all(0 <= v <= 1 for v in cal["thresholds"].values())
+    assert cal["ece"]["species"]["after"] <= cal["ece"]["species"]["before"] + 1e-9
+    assert (run / "reliability-species.png").is_file() and (run / "reliability-disease.png").is_file()
+
+
+def test_export_is_uint8_nhwc_and_matches_pytorch(tiny_run: tuple[Path, Path]) -> None:
+    _, run = tiny_run
+    ex = json.loads((run / "export" / "export.json").read_text())
+    for head in ("species", "disease"):
+        m = onnx.load(str(run / "export" / f"{head}.onnx"))
+        inp = m.graph.input[0]
+        assert inp.name == "image" and inp.type.tensor_type.elem_type == onnx.TensorProto.UINT8
+        assert [d.dim_value for d in inp.type.tensor_type.shape.dim][1:] == [32, 32, 3]
+        fp32, int8 = ex["models"][head]["fp32"], ex["models"][head]["int8"]
+        assert fp32["top1Agreement"] == 1.0 and fp32["maxProbDiff"] < 1e-4
+        assert int8["top1Agreement"] >= 0.99 and int8["bytes"] < fp32["bytes"]
+
+
+def test_evaluate_reports_everything(tiny_run: tuple[Path, Path], tmp_path: Path) -> None:
+    from trainer.evaluate import evaluate
+
+    data, run = tiny_run
+    res = evaluate(run, data, tmp_path / "ev", splits_dir=run, split="test", measure_latency=False)
+    assert res["images"] == sum(1 for line in (run / "splits.csv").read_text().splitlines() if line.endswith(",test"))
+    for key in ("accuracy", "macroF1", "ece", "perClass"):
+        assert key in res["species"] and key in res["disease"]
+    assert 0 <= res["notSure"]["coverage"] <= 1 and len(res["notSure"]["sweep"]) == 20
+    assert "rejected" in res["notALeaf"]
+    cm = json.loads((tmp_path / "ev" / "confusion-disease.json").read_text())
+    assert np.array(cm["matrix"]).sum() == res["disease"]["n"]
+    assert (tmp_path / "ev" / "confusion-disease.png").is_file() and (tmp_path / "ev" / "coverage.png").is_file()
