@@ -32,6 +32,7 @@ export const en = {
   'diagnose.working': 'Looking at the leaf…',
   'diagnose.cancel': 'Cancel',
   'diagnose.modelReady': 'Ready. Works without a network.',
+  'diagnose.modelReadySaving': 'Ready. Saving the app so it works without a network…',
   'diagnose.modelFailed': 'The plant doctor could not start: {detail} Reload the app while you have a network.',
   'diagnose.bundleUnavailable': 'The plant doctor is not on this phone yet. Open the app once with a network so it can download.',
   'diagnose.bundleInvalid': 'The plant doctor files are damaged. Open the app with a network to download them again.',

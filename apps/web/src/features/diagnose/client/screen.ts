@@ -178,10 +178,20 @@ export function diagnoseScreen(root: HTMLElement): () => void {
 
   render(root, h('h1', {}, t('diagnose.title')), h('p', {}, t('diagnose.intro')), status, cameraBox, body);
   draw();
+  // "Works without a network" only once the service worker holds the app, the runtime and the model.
+  const offlineReady = () => !('serviceWorker' in navigator) || navigator.serviceWorker.controller !== null;
+  let ready = false;
+  const showReady = () => {
+    if (!ready) return;
+    modelStatus = offlineReady() ? t('diagnose.modelReady') : t('diagnose.modelReadySaving');
+    status.textContent = modelStatus;
+  };
+  navigator.serviceWorker?.addEventListener('controllerchange', showReady);
   loadBundle().then(
     (bundle) => {
       crops = bundle.crops;
-      modelStatus = t('diagnose.modelReady');
+      ready = true;
+      showReady();
       if (!running) draw();
     },
     (caught: unknown) => {
@@ -190,6 +200,7 @@ export function diagnoseScreen(root: HTMLElement): () => void {
     },
   );
   return () => {
+    navigator.serviceWorker?.removeEventListener('controllerchange', showReady);
     if (running) void cancel(running);
     setBusy(false);
     for (const p of photos) releasePhoto(p);
