@@ -5,11 +5,10 @@
 //                       npx tsx apps/api/src/cli.ts bundle list
 // Uses the same database and registry as the server (DATABASE_URL / LEAFCHECK_DB, LEAFCHECK_REGISTRY).
 import { parseArgs } from 'node:util';
-import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
+import { dirSource } from '@leafcheck/bundle/node';
 import { openDb } from './db/connect.ts';
 import { createTokenStore, ROLES, type Role } from './db/token-store.ts';
-import { readEnv } from './env.ts';
-import { localRegistry } from './registry/registry.ts';
+import { readEnv, registryFromEnv } from './env.ts';
 
 const USAGE = `usage: cli.ts token issue --role ${ROLES.join('|')} [--name NAME]
        cli.ts token revoke ID
@@ -61,7 +60,7 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
 }
 
 async function runBundle(command: string | undefined, arg: string | undefined, out: (line: string) => void): Promise<number> {
-  const registry = localRegistry(readEnv().registryDir, trustedKeysWithLocal());
+  const registry = registryFromEnv();
   if (command === 'publish' && arg) {
     try {
       const meta = await registry.publish(dirSource(arg));

@@ -2,10 +2,13 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import { loadBundleInfo } from './bundle-info.ts';
 import type { BundleInfo } from './context.ts';
 import { type DbTarget, dbTargetFromEnv } from './db/connect.ts';
 import { anthropicSuggester, type LabelSuggester } from './llm/suggester.ts';
+import { hubRegistry } from './registry/hub-registry.ts';
+import { type BundleRegistry, localRegistry } from './registry/registry.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -61,4 +64,19 @@ export async function bundleOrNull(dir: string): Promise<BundleInfo | null> {
     console.warn(`bundle at ${dir} did not verify (${(error as Error).message}); continuing without it`);
     return null;
   }
+}
+
+/** LEAFCHECK_HF_REPO + HF_TOKEN (and optional HF_ENDPOINT): the Hub; otherwise the local directory registry. */
+export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): BundleRegistry {
+  const trusted = trustedKeysWithLocal();
+  if (env.LEAFCHECK_HF_REPO) {
+    if (!env.HF_TOKEN) throw new Error('LEAFCHECK_HF_REPO is set but HF_TOKEN is not');
+    return hubRegistry({
+      repo: env.LEAFCHECK_HF_REPO,
+      accessToken: env.HF_TOKEN,
+      trusted,
+      ...(env.HF_ENDPOINT ? { hubUrl: env.HF_ENDPOINT } : {}),
+    });
+  }
+  return localRegistry(readEnv(env).registryDir, trusted);
 }

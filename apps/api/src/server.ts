@@ -3,14 +3,12 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import { createApp } from './app.ts';
 import { openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { TokenStore } from './db/token-store.ts';
-import { bundleOrNull, REPO_ROOT, readEnv } from './env.ts';
+import { bundleOrNull, REPO_ROOT, readEnv, registryFromEnv } from './env.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
-import { localRegistry } from './registry/registry.ts';
 
 const DEV_TOKENS_FILE = process.env.LEAFCHECK_DEV_TOKENS ?? join(REPO_ROOT, '.leafcheck', 'dev-tokens.json');
 
@@ -46,7 +44,7 @@ async function main() {
     photos: localPhotoStore(env.photosDir),
     llm: env.llm,
     bundle,
-    registry: localRegistry(env.registryDir, trustedKeysWithLocal()),
+    registry: registryFromEnv(),
     config: { corsOrigins: env.corsOrigins },
   });
   const server = serve({ fetch: app.fetch, port: env.port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
