@@ -1,6 +1,7 @@
 // createApp(deps): the whole API as a Hono app, with every backend injected. No I/O happens here
 // beyond what the deps do, so tests call app.request() against real SQLite/PostgreSQL stores.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
@@ -36,8 +37,21 @@ export function createApp(deps: AppDeps) {
     const origin = config.corsOrigins.length === 1 && config.corsOrigins[0] === '*' ? '*' : config.corsOrigins;
     app.use('*', cors({ origin, allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], maxAge: 600 }));
   }
-  const tooLarge = (limit: number) =>
-    bodyLimit({ maxSize: limit, onError: (c) => c.json({ error: 'too-large', message: `request body over ${limit} bytes` }, 413) });
+  // With a Content-Length, the header decides and the body is never touched here: Hono's bodyLimit
+  // would open c.req.raw.body, which makes @hono/node-server build a web stream and lose its direct
+  // (much cheaper) body read. Chunked bodies still go through bodyLimit, which counts as it reads.
+  const tooLarge = (limit: number): MiddlewareHandler => {
+    const onError = (c: Context) => c.json({ error: 'too-large', message: `request body over ${limit} bytes` }, 413);
+    const streaming = bodyLimit({ maxSize: limit, onError });
+    return async (c, next) => {
+      const length = c.req.header('content-length');
+      if (length !== undefined && c.req.header('transfer-encoding') === undefined) {
+        if (!/^\d+$/.test(length)) return c.json({ error: 'bad-request', message: 'invalid Content-Length' }, 400);
+        return Number(length) > limit ? onError(c) : next();
+      }
+      return streaming(c, next);
+    };
+  };
   app.use('/v1/feedback', tooLarge(config.feedbackBodyLimit));
   app.use('/v1/review/*', tooLarge(config.otherBodyLimit));
 

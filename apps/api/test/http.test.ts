@@ -92,6 +92,26 @@ describe('sync over HTTP', { timeout: 60_000 }, () => {
   });
 });
 
+describe('body limits over HTTP', () => {
+  it('refuse a large body by its Content-Length and a large chunked body while reading it', async () => {
+    const server = await startTestServer({ config: { feedbackBodyLimit: 4_000 } });
+    servers.push(server);
+    const headers = { authorization: `Bearer ${server.tokens.device}`, 'content-type': 'application/json' };
+    const big = JSON.stringify({ records: [record(1, { note: 'x'.repeat(1_900) }), record(2, { note: 'y'.repeat(1_900) })] });
+    expect((await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers, body: big })).status).toBe(413);
+    const chunked = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(big));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers, body: chunked, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    const small = await fetch(`${server.url}/v1/feedback`, { method: 'POST', headers, body: JSON.stringify({ records: [record(3)] }) });
+    expect(small.status).toBe(200);
+  });
+});
+
 describe('OpenAPI document', () => {
   it('is served and describes the feedback record and the routes', async () => {
     const server = await startTestServer();
