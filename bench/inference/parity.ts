@@ -9,16 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BundleManifest, TrustedKey } from '@leafcheck/bundle';
 import { trustedKeysWithLocal } from '@leafcheck/bundle/node';
-import type { Diagnosis } from '@leafcheck/diagnosis';
+import { calibratedSoftmax, type Diagnosis } from '@leafcheck/diagnosis';
 import { launchChromium } from '@leafcheck/test-browser';
 import { createNodePipeline, DEFAULT_BUNDLE_DIR, readKeyFile } from '../../apps/cli/src/node-platform.ts';
-import { PAGE, REPO_ROOT, SHARED_DATA, startServer } from '../../workers/inference/test/server.ts';
+import { PAGE, REPO_ROOT, readCsv, SHARED_DATA, startServer } from '../../workers/inference/test/server.ts';
 
 const { values } = parseArgs({
   options: {
     bundle: { type: 'string', default: DEFAULT_BUNDLE_DIR },
     trust: { type: 'string', multiple: true },
     'per-class': { type: 'string', default: '10' },
+    splits: { type: 'string' },
   },
 });
 const bundleDir = resolve(values.bundle);
@@ -28,19 +29,23 @@ const manifest: BundleManifest = JSON.parse(readFileSync(resolve(bundleDir, 'man
 const NAL = manifest.taxonomy.notALeaf;
 const known = new Set([...manifest.models.disease.output.labels, NAL]);
 
-// Held-out-like choice: iBean's test split and PlantVillage, the first N per class by sha256 (deterministic, unbiased by name).
-const rows = readFileSync(new URL('manifest.csv', SHARED_DATA), 'utf8')
-  .trim()
-  .split('\n')
-  .slice(1)
-  .map((l) => l.split(','))
-  .filter(([path, label]) => known.has(label as string) && (path?.startsWith('plantvillage/') || path?.startsWith('ibean/test/')))
-  .sort((a, b) => (a[4] as string).localeCompare(b[4] as string));
-const byClass = new Map<string, string[][]>();
-for (const r of rows) byClass.set(r[1] as string, [...(byClass.get(r[1] as string) ?? []), r]);
-const images = [...byClass.values()]
-  .flatMap((rs) => rs.slice(0, perClass))
-  .map((r) => ({ path: fileURLToPath(new URL(r[0] as string, SHARED_DATA)), label: r[1] as string }));
+// Default: iBean's test split and PlantVillage, the first N per class by sha256 (deterministic, unbiased by name).
+// --splits trainer/runs/default/splits.csv: the trainer's own held-out test split (what `evaluate` scored).
+function chooseImages(): { path: string; label: string }[] {
+  if (values.splits)
+    return readCsv(resolve(values.splits))
+      .filter((r) => r.split === 'test' && known.has(r.label as string))
+      .map((r) => ({ path: r.path as string, label: r.label as string }));
+  const byClass = new Map<string, { path: string; label: string; sha: string }[]>();
+  for (const r of readCsv(new URL('manifest.csv', SHARED_DATA))) {
+    const [path, label] = [r.relative_path as string, r.class as string];
+    if (!known.has(label) || !(path.startsWith('plantvillage/') || path.startsWith('ibean/test/'))) continue;
+    byClass.set(label, [...(byClass.get(label) ?? []), { path, label, sha: r.sha256 as string }]);
+  }
+  return [...byClass.values()].flatMap((rs) => rs.sort((a, b) => a.sha.localeCompare(b.sha)).slice(0, perClass));
+}
+const selection = values.splits ? `the test split of ${values.splits}` : `${perClass} per class, PlantVillage + iBean test`;
+const images = chooseImages().map((r) => ({ path: fileURLToPath(new URL(r.path, SHARED_DATA)), label: r.label }));
 
 /** The app's answer: not-a-leaf, else the top disease within the top crop. */
 function answerOf(d: Diagnosis): string {
@@ -63,7 +68,7 @@ function withinCrop(disease: number[], crop: string): { best: string; probs: Map
   return { best: [...probs].sort((a, b) => b[1] - a[1])[0]?.[0] as string, probs };
 }
 
-console.error(`${images.length} images (${perClass} per class), bundle ${manifest.bundleVersion}`);
+console.error(`${images.length} images (${selection}), bundle ${manifest.bundleVersion}`);
 
 // 1. Trainer preprocessing + Python onnxruntime.
 const venv = execFileSync('bash', [resolve(REPO_ROOT, 'scripts/trainer-env.sh')], { encoding: 'utf8' }).trim();
@@ -80,7 +85,14 @@ const py: { species: number[]; disease: number[] }[] = JSON.parse(
 // 2. Node: the CLI's pipeline.
 const node = await createNodePipeline(bundleDir, extraKeys);
 const nodeResults: Diagnosis[] = [];
-for (const img of images) nodeResults.push(await node.pipeline.diagnose([new Uint8Array(readFileSync(img.path))]));
+const nodeDisease: number[][] = []; // full disease probabilities, for evaluate's own metric
+const { disease: dm } = manifest.models;
+for (const img of images) {
+  const bytes = new Uint8Array(readFileSync(img.path));
+  nodeResults.push(await node.pipeline.diagnose([bytes]));
+  const t = (await node.pipeline.prepare(bytes)).disease;
+  nodeDisease.push(Array.from(calibratedSoftmax(await node.runner.run('disease', t.data, t.dims), dm.temperature)));
+}
 await node.release();
 
 // 3. Browser: the worker in Chromium.
@@ -137,9 +149,7 @@ const altsOf = (d: Diagnosis) => new Map(d.alternatives.map((a) => [a.label, a.p
 const pyWithin = (i: number, crop: string | undefined) => (crop ? withinCrop(py[i]?.disease ?? [], crop).probs : new Map<string, number>());
 
 const pct = (v: number) => `${(v * 100).toFixed(2)}%`;
-console.log(
-  `parity on ${n} real images from ../shared/data (${perClass} per class, PlantVillage + iBean test), bundle ${manifest.bundleVersion}`,
-);
+console.log(`parity on ${n} real images from ../shared/data (${selection}), bundle ${manifest.bundleVersion}`);
 console.log(`same app answer (not-a-leaf, or top disease within top crop):`);
 console.log(`  browser vs node   ${pct(same(answers.browser, answers.node))}`);
 console.log(`  browser vs python ${pct(same(answers.browser, answers.python))}`);
@@ -172,6 +182,16 @@ console.log(
 );
 console.log(
   `accuracy cost of the browser path vs the trainer's preprocessing: ${((acc.python - acc.browser) * 100).toFixed(2)} points (target <= 0.5)`,
+);
+// evaluate's metric: top-1 over all disease classes, leaf photos only.
+const leafIdx = images.map((img, i) => (img.label === NAL ? -1 : i)).filter((i) => i >= 0);
+const top1 = (probs: (i: number) => number[]) =>
+  leafIdx.filter((i) => {
+    const p = probs(i);
+    return dm.output.labels[p.indexOf(Math.max(...p))] === images[i]?.label;
+  }).length / leafIdx.length;
+console.log(
+  `evaluate's disease top-1 (all classes, ${leafIdx.length} leaf photos): python ${pct(top1((i) => py[i]?.disease ?? []))}, node ${pct(top1((i) => nodeDisease[i] ?? []))}`,
 );
 const disagree = images.map((img, i) => ({ img, b: answers.browser[i], p: answers.python[i] })).filter((x) => x.b !== x.p);
 for (const d of disagree.slice(0, 10))

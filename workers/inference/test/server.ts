@@ -30,11 +30,36 @@ export async function startServer(isolated: boolean, allow: string[] = []): Prom
 /** ../shared/data next to the repo (read-only; images are read, never copied into the repo). */
 export const SHARED_DATA = new URL('../../../../shared/data/', import.meta.url);
 
+/** One CSV line into fields; "quoted, fields" as Python's csv module writes them (labels like "Pepper,_bell___..."). */
+export function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted && c === '"' && line[i + 1] === '"') {
+      field += '"';
+      i++;
+    } else if (c === '"') quoted = !quoted;
+    else if (c === ',' && !quoted) {
+      out.push(field);
+      field = '';
+    } else field += c;
+  }
+  out.push(field);
+  return out;
+}
+
+/** A CSV file with a header row, as objects. */
+export function readCsv(file: URL | string): Record<string, string>[] {
+  const [head, ...lines] = readFileSync(file, 'utf8').trim().split(/\r?\n/);
+  const cols = csvFields(head ?? '');
+  return lines.map((l) => Object.fromEntries(csvFields(l).map((v, i) => [cols[i], v])));
+}
+
 /** The first image of ../shared/data/manifest.csv under a prefix, relative to SHARED_DATA. */
 export function sharedImage(prefix: string): string {
-  const line = readFileSync(new URL('manifest.csv', SHARED_DATA), 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(prefix));
-  if (!line) throw new Error(`no image under ${prefix} in ../shared/data`);
-  return line.split(',')[0] as string;
+  const row = readCsv(new URL('manifest.csv', SHARED_DATA)).find((r) => r.relative_path?.startsWith(prefix));
+  if (!row?.relative_path) throw new Error(`no image under ${prefix} in ../shared/data`);
+  return row.relative_path;
 }
