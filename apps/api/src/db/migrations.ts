@@ -60,6 +60,22 @@ const migrations: Record<string, Migration> = {
         await sql`drop table if exists ${sql.table(table)}`.execute(db);
     },
   },
+  // Write cost: every index is paid on each feedback insert (the sync hot path). received_at was
+  // never queried; stats group by (bundle, label, verdict), so that index now covers them.
+  '0002_feedback_indexes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.dropIndex('feedback_received').execute();
+      await db.schema.dropIndex('feedback_bundle_label').execute();
+      await db.schema.createIndex('feedback_stats').on('feedback').columns(['bundle_version', 'predicted_label', 'verdict']).execute();
+      await db.schema.createIndex('review_decision').on('review').columns(['decision', 'reviewed_at']).execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropIndex('review_decision').execute();
+      await db.schema.dropIndex('feedback_stats').execute();
+      await db.schema.createIndex('feedback_bundle_label').on('feedback').columns(['bundle_version', 'predicted_label']).execute();
+      await db.schema.createIndex('feedback_received').on('feedback').column('received_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
