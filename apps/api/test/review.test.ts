@@ -38,7 +38,12 @@ describe.each(backends)('review on %s', (backend) => {
           prediction: top('Tomato___healthy', 0.9),
           verdict: { kind: 'wrong', correctedLabel: 'Tomato___Late_blight' },
         }),
-        record(4, { ...photo, prediction: top('Tomato___healthy', 0.8), verdict: { kind: 'not-sure' } }),
+        record(4, {
+          ...photo,
+          prediction: top('Tomato___healthy', 0.8),
+          verdict: { kind: 'not-sure' },
+          location: { lat: 0.34567, lon: 32.5891 },
+        }),
         record(5, { prediction: top('Tomato___healthy', 0.1), verdict: { kind: 'wrong', correctedLabel: 'Tomato___Late_blight' } }),
       ],
     });
@@ -72,6 +77,9 @@ describe.each(backends)('review on %s', (backend) => {
     expect(jpeg.headers.get('content-type')).toBe('image/jpeg');
     expect(Buffer.from(await jpeg.arrayBuffer()).toString('base64')).toBe(TINY_JPEG_BASE64);
     expect((await call(h, 'GET', `/v1/review/${record(99).id}`, h.tokens.agronomist)).status).toBe(404);
+    // A location more precise than the protocol allows is stored rounded to 0.1 degree.
+    const located = await (await call(h, 'GET', `/v1/review/${record(4).id}`, h.tokens.agronomist)).json();
+    expect(located).toMatchObject({ location: { lat: 0.3, lon: 32.6 } });
   });
 
   it('records decisions: labelled and unusable items leave the queue, skipped ones go last', async () => {

@@ -25,6 +25,9 @@ export interface FeedbackStore {
   reviewedSince(sinceIso: string): Promise<{ count: number; labels: string[] }>;
 }
 
+/** The protocol promises coarse locations (0.1 degree, ~11 km); the server rounds again so a client bug cannot store more. */
+const coarse = (degrees: number | undefined) => (degrees === undefined ? null : Math.round(degrees * 10) / 10);
+
 export function toRow(record: FeedbackRecord, tokenId: string, receivedAt: string): FeedbackTable {
   const top = record.prediction.topK[0];
   return {
@@ -41,8 +44,8 @@ export function toRow(record: FeedbackRecord, tokenId: string, receivedAt: strin
     corrected_label: record.verdict.kind === 'wrong' ? record.verdict.correctedLabel : null,
     note: record.note ?? null,
     has_photo: record.photoJpegBase64 ? 1 : 0,
-    lat: record.location?.lat ?? null,
-    lon: record.location?.lon ?? null,
+    lat: coarse(record.location?.lat),
+    lon: coarse(record.location?.lon),
     diagnosed_at: record.diagnosedAt,
     created_at: record.createdAt,
     received_at: receivedAt,
