@@ -118,6 +118,38 @@ describe('sync engine', () => {
   });
 });
 
+describe('sync engine limits', () => {
+  it('caps a request by bytes as well as by count', async () => {
+    const outbox = new MemoryOutbox();
+    const server = new ModelServer();
+    for (let i = 0; i < 10; i++) outbox.put(makeRecord(i, { note: 'n'.repeat(1000) }));
+    const sizes: number[] = [];
+    const transport: SyncTransport = {
+      async send(records) {
+        sizes.push(records.length);
+        return server.apply(records);
+      },
+    };
+    await createSyncEngine({ store: outbox, transport, maxBatchBytes: 3_500, sleep: noSleep }).sync();
+    expect(sizes).toEqual([2, 2, 2, 2, 2]);
+  });
+
+  it('stops with outcome aborted when its signal fires, keeping unsent records', async () => {
+    const outbox = new MemoryOutbox();
+    for (let i = 0; i < 3; i++) outbox.put(makeRecord(i));
+    const controller = new AbortController();
+    const transport: SyncTransport = {
+      async send() {
+        controller.abort();
+        throw new DOMException('aborted', 'AbortError');
+      },
+    };
+    const report = await createSyncEngine({ store: outbox, transport, sleep: noSleep }).sync(controller.signal);
+    expect(report.outcome).toBe('aborted');
+    expect(outbox.pending.size).toBe(3);
+  });
+});
+
 describe('fetchTransport', () => {
   it('posts with the bearer token and validates the response', async () => {
     const seen: Request[] = [];
