@@ -81,13 +81,15 @@ type BenchFn = (
   pipelineMs: number[];
   backend: { name: string; threads: number; reason: string };
   isolated: boolean;
+  stages: Record<string, number>;
 }>;
 
-async function browserRows(): Promise<{ rows: Row[]; reasons: string[] }> {
+async function browserRows(): Promise<{ rows: Row[]; reasons: string[]; stages: string[] }> {
   const pageDir = await buildPage();
   const browser = await launchChromium();
   const rows: Row[] = [];
   const reasons: string[] = [];
+  const stages: string[] = [];
   const trustedKeys = [...trustedKeysWithLocal(), ...extraKeys];
   try {
     for (const isolated of [false, true]) {
@@ -106,34 +108,43 @@ async function browserRows(): Promise<{ rows: Row[]; reasons: string[] }> {
           { data: Buffer.from(photo).toString('base64'), n, trustedKeys },
         );
       const first = await run(0); // empty HTTP cache: downloads the bundle and the runtime
-      const cached = await run(runs + 5); // bundle, .wasm and compiled code cached, as for a returning user
+      // Bundle, .wasm and compiled code cached, as for a returning user: the median of 3 starts.
+      const again = [await run(0), await run(0)];
+      const cached = await run(runs + 5);
+      const colds = [...again, cached].sort((a, b) => a.coldMs - b.coldMs);
+      const typical = colds[1] ?? cached;
       const r = cached.backend;
       rows.push({
         name: `onnxruntime-web ${r.name.toUpperCase()}, ${r.threads} thread${r.threads > 1 ? 's' : ''}`,
         coldFirst: first.coldMs,
-        coldCached: cached.coldMs,
+        coldCached: typical.coldMs,
         warm: cached.warmMs.slice(5),
         pipeline: cached.pipelineMs.slice(5),
         note: cached.isolated ? 'COOP/COEP' : 'not isolated',
       });
       reasons.push(r.reason);
+      stages.push(
+        `${r.threads} thread(s), cached cold start by stage (ms): ${Object.entries(typical.stages)
+          .map(([k, v]) => `${k} ${v.toFixed(0)}`)
+          .join(', ')}`,
+      );
       await context.close();
       server.close();
     }
   } finally {
     await browser.close();
   }
-  return { rows, reasons };
+  return { rows, reasons, stages };
 }
 
 const f = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : '-');
 const node = await nodeRow();
-const { rows: web, reasons } = await browserRows();
+const { rows: web, reasons, stages } = await browserRows();
 const all = [node, ...web];
 const header = [
   '',
   'cold first (ms)',
-  'cold cached (ms)',
+  'cold cached, median of 3 (ms)',
   'warm median (ms)',
   'warm p95 (ms)',
   'pipeline median (ms)',
@@ -169,3 +180,4 @@ console.log(
   `targets: warm web WASM <= 4x native (${(best / median(node.warm)).toFixed(2)}x) and <= 20 ms (${best.toFixed(1)} ms); cold start cached <= 1000 ms (${Math.min(...web.map((r) => r.coldCached)).toFixed(0)} ms)`,
 );
 for (const r of reasons) console.log(`backend reason: ${r}`);
+for (const s of stages) console.log(s);
