@@ -49,6 +49,18 @@ function fileButton(label: string, testId: string, capture: boolean, onFile: (fi
   return h('label', { class: primary ? 'button primary' : 'button' }, input, label);
 }
 
+/**
+ * Start the model once the page has painted and settled: verifying and compiling it competes for the
+ * CPU of a cheap phone, and the farmer needs the buttons first (the camera takes seconds to open anyway).
+ */
+function afterFirstPaint<T>(work: () => Promise<T>): Promise<T> {
+  return new Promise((resolve) => {
+    const start = () => (window.requestIdleCallback ?? setTimeout)(() => resolve(work()), { timeout: 1_500 });
+    if (document.readyState === 'complete') start();
+    else window.addEventListener('load', start, { once: true });
+  });
+}
+
 export function diagnoseScreen(root: HTMLElement): () => void {
   const photos: Photo[] = [];
   let crop = '';
@@ -187,7 +199,7 @@ export function diagnoseScreen(root: HTMLElement): () => void {
     status.textContent = modelStatus;
   };
   navigator.serviceWorker?.addEventListener('controllerchange', showReady);
-  loadBundle().then(
+  afterFirstPaint(loadBundle).then(
     (bundle) => {
       crops = bundle.crops;
       ready = true;
