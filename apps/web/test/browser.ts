@@ -57,8 +57,13 @@ export async function diagnosePhoto(page: Page, files: string | string[], option
   await page.waitForURL(/#\/result\//, { timeout: 60_000 });
 }
 
-export async function giveFeedback(page: Page, verdict: 'right' | 'not-sure', options: { photo?: boolean } = {}): Promise<void> {
+export async function giveFeedback(
+  page: Page,
+  verdict: 'right' | 'wrong' | 'not-sure',
+  options: { photo?: boolean; label?: string } = {},
+): Promise<void> {
   await page.locator(`[data-verdict="${verdict}"]`).click();
+  if (options.label) await page.getByLabel('It is…').selectOption(options.label);
   if (options.photo) await page.getByLabel('Send the photo to help improve Leafcheck').check();
   await page.getByTestId('save-feedback').click();
   await visible(page.getByTestId('feedback-saved'));

@@ -18,6 +18,8 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let leaf: { file: string; label: string };
+/** The farmer's "wrong, it is …" answer: another disease of the same crop. */
+let corrected: string;
 const sent: string[] = [];
 
 async function serverTotal(): Promise<number> {
@@ -45,6 +47,8 @@ beforeAll(async () => {
     ? join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-python.key.json')
     : undefined;
   leaf = await leafPhoto(bundleDir, trust);
+  const crop = leaf.label.split('___')[0] as string;
+  corrected = (readManifest(bundleDir).taxonomy.crops[crop] ?? []).find((l) => l !== leaf.label) ?? '';
   web = await serveStatic(dist);
   api = await startTestServer();
   proxy = await startFlakyProxy(api.port);
@@ -94,7 +98,8 @@ describe('feedback sync', () => {
     await giveFeedback(page, 'right', { photo: true });
     await diagnosePhoto(page, [leaf.file, leaf.file]); // two photos of the same plant
     await visible(page.getByText(/of 2 photo\(s\)/));
-    await giveFeedback(page, 'not-sure');
+    await giveFeedback(page, 'wrong', { photo: true, label: corrected });
+    await shot(page, '07b-feedback-wrong');
     const ids = await queuedIds();
     expect(ids).toHaveLength(2);
 
@@ -124,17 +129,19 @@ describe('feedback sync', () => {
     await visible(page.locator('svg.chart'));
     await shot(page, '11-review');
     await shot(page, '11-review-full', true);
+    // "Wrong" answers come first, and accepting takes the farmer's correction.
+    expect(await item.getByTestId('farmer').textContent()).toContain('wrong');
     expect(await item.getByTestId('accept').textContent()).toMatch(/^Accept \(A\)/);
     await page.keyboard.press('a');
-    const decisions = async () =>
+    const reviews = async () =>
       (
         await Promise.all(
           sent.map(async (id) => {
             const res = await fetch(`${api.url}/v1/review/${id}`, { headers: { authorization: `Bearer ${api.tokens.agronomist}` } });
-            return ((await res.json()) as { review: { decision: string } | null }).review?.decision;
+            return ((await res.json()) as { review: { decision: string; label: string | null } | null }).review;
           }),
         )
-      ).filter((d) => d !== undefined);
-    await expect.poll(decisions, { timeout: 15_000 }).toEqual(['label']);
+      ).filter((r) => r !== null);
+    await expect.poll(reviews, { timeout: 15_000 }).toEqual([expect.objectContaining({ decision: 'label', label: corrected })]);
   });
 });
