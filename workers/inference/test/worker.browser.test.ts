@@ -1,5 +1,5 @@
 // The real worker in Chromium (Vite dev server, onnxruntime-web WASM), on the fixture bundle.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { launchChromium } from '@leafcheck/test-browser';
 import type { Browser, Page } from 'playwright-core';
 import type { ViteDevServer } from 'vite';
@@ -172,6 +172,22 @@ describe('inference worker', () => {
     expect(r[0]).toMatch(/^BUNDLE_INVALID: UNTRUSTED_KEY/);
     expect(r[1]).toMatch(/^BUNDLE_INVALID: MANIFEST_MISSING/);
   });
+  it.skipIf(!existsSync(new URL('../../../bundles/default/manifest.json', import.meta.url)))(
+    'loads the trained default bundle with the shipped keys only and diagnoses a field photo',
+    async () => {
+      const field = readFileSync(new URL(sharedImage('ibean/test/Bean___healthy/'), SHARED_DATA)).toString('base64');
+      const r = await page.evaluate(async (photo) => {
+        const g = globalThis as unknown as H;
+        const api = g.harness.startWorker();
+        const loaded = await api.load(new URL('/bundles/default/', location.href).href);
+        const d = await api.diagnose([g.harness.fromBase64(photo)], { crop: 'Bean' });
+        return { crops: loaded.crops, crop: d.crop, alternatives: d.alternatives.map((a) => a.label) };
+      }, field);
+      expect(r.crops).toContain('Bean');
+      expect(r.crop).toBe('Bean');
+      expect(r.alternatives.every((l) => l.startsWith('Bean___'))).toBe(true);
+    },
+  );
   it('with COOP/COEP: cross-origin isolated, 2 threads, same answer', async () => {
     const isolatedPage = await openPage(true);
     expect(await isolatedPage.evaluate(() => crossOriginIsolated)).toBe(true);
