@@ -93,17 +93,22 @@ def occlude(x: np.ndarray, rng: Rng) -> np.ndarray:
     return x
 
 
-def augment(img: np.ndarray, size: int, rng: Rng, lab: bool, backgrounds: np.ndarray | None) -> np.ndarray:
-    """img: uint8 HWC at store size -> uint8 size x size x 3."""
-    if lab and rng.random() < 0.4:
+def augment(
+    img: np.ndarray, size: int, rng: Rng, lab: bool, backgrounds: np.ndarray | None, strength: float = 1.0
+) -> np.ndarray:
+    """img: uint8 HWC at store size -> uint8 size x size x 3. `strength` scales how often each effect fires."""
+    s = strength
+    if lab and rng.random() < 0.4 * s:
         use_scene = backgrounds is not None and len(backgrounds) > 0 and rng.random() < 0.5
         img = composite(img, backgrounds[rng.integers(len(backgrounds))] if use_scene else None, rng)  # type: ignore[index]
-    im = rotate_flip(random_resized_crop(img, size, rng), rng)
-    if rng.random() < 0.25:
+    im = rotate_flip(random_resized_crop(img, size, rng, (1 - 0.65 * s, 1.0)), rng)
+    if rng.random() < 0.25 * s:
         im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))
-    x = colour_jitter(np.asarray(im, np.float32), rng)
-    if rng.random() < 0.3:
+    x = np.asarray(im, np.float32)
+    if rng.random() < min(1.0, 1.5 * s):
+        x = colour_jitter(x, rng)
+    if rng.random() < 0.3 * s:
         x = shadow(x, rng)
-    if rng.random() < 0.25:
+    if rng.random() < 0.25 * s:
         x = occlude(x, rng)
     return np.clip(x, 0, 255).astype(np.uint8)

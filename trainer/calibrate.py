@@ -2,8 +2,8 @@
 and the manifest thresholds.
 
 Thresholds, on validation images with calibrated probabilities:
-- notALeaf: the probability cut that maximises balanced accuracy (background rejected vs leaves kept),
-  ties broken toward 0.5;
+- notALeaf: the probability cut in [0.3, 0.9] that maximises balanced accuracy (background rejected vs
+  leaves kept), ties broken toward 0.5 (an extreme cut fit on clean validation photos would not survive the field);
 - crop, disease, margin: on a grid (crop and disease from 0.5, since a diagnosis below even odds is not
   shown as confident), the combination with the highest coverage whose confident answers are at least
   `target` accurate (crop and disease both right); if none reaches it, the most accurate one.
@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from trainer.dataset import labels_from_splits, load_split
-from trainer.metrics import Thresholds, decide, ece, fit_temperature, softmax
+from trainer.metrics import Thresholds, decide, ece, fit_temperature, nll, softmax
 from trainer.model import Normalisation
 from trainer.plots import reliability_diagram
 from trainer.train import load_checkpoint, to_input
@@ -44,7 +44,7 @@ def crop_members(taxonomy: dict[str, list[str]], disease_labels: list[str]) -> l
 
 def pick_not_a_leaf(p_nal: np.ndarray, is_nal: np.ndarray) -> float:
     best, best_t = -1.0, 0.5
-    for t in sorted(np.round(np.arange(0.05, 0.96, 0.05), 2), key=lambda v: abs(v - 0.5)):
+    for t in sorted(np.round(np.arange(0.3, 0.91, 0.05), 2), key=lambda v: abs(v - 0.5)):
         score = ((p_nal[is_nal] >= t).mean() if is_nal.any() else 1.0) + (p_nal[~is_nal] < t).mean()
         if score > best + 1e-9:
             best, best_t = score, float(t)
@@ -84,6 +84,7 @@ def calibrate(run_dir: Path, data: Path, checkpoint: Path | None = None, target:
         probs[kind] = softmax(logits, t)
         out["temperature"][kind] = t
         out["ece"][kind] = {"before": ece(softmax(logits), y), "after": ece(probs[kind], y)}
+        out.setdefault("nll", {})[kind] = {"before": nll(softmax(logits), y), "after": nll(probs[kind], y)}
         reliability_diagram(softmax(logits), probs[kind], y, run_dir / f"reliability-{kind}.png", kind)
     pd_all = softmax(ld, out["temperature"]["disease"])
     nal = len(labels.species) - 1

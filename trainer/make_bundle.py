@@ -13,6 +13,7 @@ from jsonschema.exceptions import best_match
 
 from trainer.bundle import SigningKey, TrustedKey, load_or_create_local_key, verify_bundle, write_bundle
 from trainer.bundle.manifest import SCHEMA_PATH
+from trainer.bundle.signing import leafcheck_home
 from trainer.errors import DataError
 from trainer.model_card import render
 from trainer.split import read_splits
@@ -195,7 +196,7 @@ def verify(bundle_dir: Path, extra: list[TrustedKey] | None = None) -> dict[str,
     """The same checks the app runs, against packages/bundle/trusted-keys.json (plus this machine's key)."""
     keys = trusted_keys() + (extra or [])
     if not extra:
-        local = Path.home() / ".leafcheck" / "signing-key.json"
+        local = leafcheck_home() / "signing-key.json"
         if local.is_file():
             keys.append(load_or_create_local_key(local).trusted())
     ok = verify_bundle(bundle_dir, keys)

@@ -30,6 +30,10 @@ def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
     return float(total)
 
 
+def nll(probs: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, 1)).mean())
+
+
 def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     """Temperature minimising the validation NLL (optimised in log space so it stays positive)."""
     z, t = torch.from_numpy(logits).double(), torch.from_numpy(y)

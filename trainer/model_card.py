@@ -69,7 +69,8 @@ def render(ctx: dict[str, Any]) -> str:
         f"{cal['ece']['disease']['after']:.4f}).",
         "",
         f"Thresholds: not-a-leaf {th['notALeaf']}, crop {th['crop']}, disease {th['disease']}, margin {th['margin']}. "
-        "The not-a-leaf cut maximises balanced accuracy on validation; crop, disease and margin are the grid point "
+        "The not-a-leaf cut (searched in 0.3-0.9) maximises balanced accuracy on validation; crop, disease and margin are "
+        "the grid point "
         f"(crop and disease from 0.5) with the highest coverage whose confident answers are at least "
         f"{_pct(cal['thresholdSelection']['target'])} right on validation (there: coverage "
         f"{_pct(cal['thresholdSelection']['coverage'])}, accuracy {_pct(cal['thresholdSelection']['selectiveAccuracy'])}). "

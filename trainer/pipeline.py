@@ -11,7 +11,7 @@ from typing import Any
 from trainer.calibrate import calibrate
 from trainer.evaluate import evaluate
 from trainer.export import export
-from trainer.make_bundle import make_bundle
+from trainer.make_bundle import DEFAULT_ADVICE, make_bundle
 from trainer.split import split
 from trainer.train import TrainConfig, train
 from trainer.validate import validate
@@ -56,6 +56,7 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
         command=b["command"],
         sources=b["sources"],
         int8=exp.get("int8", False) and b.get("use_int8", False),
+        advice=Path(b["advice"]) if b.get("advice") else DEFAULT_ADVICE,
     )
     timings["total"] = round(time.time() - t0, 1)
     (run_dir / "pipeline.json").write_text(json.dumps({"seconds": timings, "config": cfg}, indent=2) + "\n")

