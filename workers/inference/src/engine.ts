@@ -44,7 +44,17 @@ export function configureRuntime(ort: Ort, threads: number): void {
 }
 
 export function createEngine(deps: EngineDeps): InferenceWorkerApi {
-  let current: { pipeline: Pipeline; backend: BackendChoice } | null = null;
+  interface Loaded {
+    pipeline: Pipeline;
+    backend: BackendChoice;
+    /** Diagnoses still using this bundle's sessions: a newer load() releases them only after these finish. */
+    inFlight: number;
+    retired: boolean;
+  }
+  let current: Loaded | null = null;
+  const releaseIfIdle = (l: Loaded) => {
+    if (l.retired && l.inFlight === 0) void l.backend.runner.release().catch(() => undefined);
+  };
   const running = new Map<string, AbortController>();
 
   async function load(baseUrl: string, options: LoadOptions = {}): Promise<LoadedBundle> {
@@ -68,8 +78,11 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
       const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: performance.now() - t2 };
       if (backend.runner !== wasm) await wasm.release();
       const previous = current;
-      current = { pipeline: createPipeline(bundle, backend.runner, decoder), backend };
-      await previous?.backend.runner.release();
+      current = { pipeline: createPipeline(bundle, backend.runner, decoder), backend, inFlight: 0, retired: false };
+      if (previous) {
+        previous.retired = true;
+        releaseIfIdle(previous);
+      }
       const m = bundle.manifest;
       return {
         bundleVersion: m.bundleVersion,
@@ -85,7 +98,9 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
   }
 
   async function diagnose(photos: ArrayBuffer[], options: DiagnoseOptions = {}): Promise<Diagnosis> {
-    if (!current) throw inferenceError('BUNDLE_UNAVAILABLE', 'no bundle loaded: call load() first');
+    const loaded = current;
+    if (!loaded) throw inferenceError('BUNDLE_UNAVAILABLE', 'no bundle loaded: call load() first');
+    loaded.inFlight++;
     const controller = new AbortController();
     const key = options.requestKey;
     if (key !== undefined) {
@@ -94,7 +109,7 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
     }
     try {
       const request = options.crop !== undefined ? { crop: options.crop, signal: controller.signal } : { signal: controller.signal };
-      const result = await current.pipeline.diagnose(
+      const result = await loaded.pipeline.diagnose(
         photos.map((p) => new Uint8Array(p)),
         request,
       );
@@ -105,6 +120,8 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
       throw toInferenceError(err, 'MODEL_FAILED');
     } finally {
       if (key !== undefined && running.get(key) === controller) running.delete(key);
+      loaded.inFlight--;
+      releaseIfIdle(loaded);
     }
   }
 

@@ -159,6 +159,21 @@ describe('inference worker', () => {
     const r = await diagnoseInPage(page, [REAL.toString('base64')], { crop: 'Cassava' });
     expect(r.ok ? 'ok' : r.name).toBe('CROP_UNKNOWN');
   });
+  it('a load() during a diagnosis lets that diagnosis finish on the old sessions', async () => {
+    const r = await page.evaluate(
+      async ({ photo, bundle, key }) => {
+        const g = globalThis as unknown as H & { api: ReturnType<H['harness']['startWorker']> };
+        const running = g.api.diagnose(Array.from({ length: 4 }, () => g.harness.fromBase64(photo))).then(
+          (d) => d.photos.total,
+          (e: Error) => e.name,
+        );
+        await g.api.load(new URL(bundle, location.href).href, { trustedKeys: [key] });
+        return running;
+      },
+      { photo: REAL.toString('base64'), bundle: BUNDLE, key: KEY },
+    );
+    expect(r).toBe(4);
+  });
   it('an untrusted bundle is BUNDLE_INVALID, a missing one BUNDLE_INVALID naming manifest.json', async () => {
     const r = await page.evaluate(async (bundle) => {
       const g = globalThis as unknown as H;
