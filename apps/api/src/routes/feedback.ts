@@ -84,7 +84,7 @@ export function registerFeedback(app: Api, ctx: RouteContext) {
   app.openapi(postFeedback(ctx), async (c) => {
     const { records } = c.req.valid('json');
     const acks: RecordAck[] = [];
-    const firstIndex = new Map<string, number>();
+    const seen = new Set<string>();
     const candidates: Array<{ index: number; record: FeedbackRecord; photo: Uint8Array | null }> = [];
     for (const parsed of parseBatchRecords(records)) {
       if (!parsed.ok) {
@@ -92,7 +92,7 @@ export function registerFeedback(app: Api, ctx: RouteContext) {
         continue;
       }
       const { record, index } = parsed;
-      if (firstIndex.has(record.id)) {
+      if (seen.has(record.id)) {
         acks.push({ index, id: record.id, status: 'duplicate' });
         continue;
       }
@@ -105,7 +105,7 @@ export function registerFeedback(app: Api, ctx: RouteContext) {
         }
         photo = checked.bytes;
       }
-      firstIndex.set(record.id, index);
+      seen.add(record.id);
       candidates.push({ index, record, photo });
     }
     // Photos first: a row never points at a photo that is not stored yet. A crash in between
