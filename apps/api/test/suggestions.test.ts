@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicSuggester, parseAnswer } from '../src/llm/suggester.ts';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { call, type Harness, openHarness, testBundle } from './harness.ts';
+import { backends, call, type Harness, openHarness, testBundle } from './harness.ts';
 
 type Reply = { status: number; body: unknown; delayMs?: number };
 const message = (text: string) => ({
@@ -58,10 +58,10 @@ beforeEach(() => {
   requests.length = 0;
 });
 
-describe('label suggestions', () => {
+describe.each(backends)('label suggestions on %s', (backend) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await openHarness('sqlite', { llm: anthropicSuggester({ apiKey: 'sk-test', baseURL, model: 'claude-test', maxRetries: 0 }) });
+    h = await openHarness(backend, { llm: anthropicSuggester({ apiKey: 'sk-test', baseURL, model: 'claude-test', maxRetries: 0 }) });
     await call(h, 'POST', '/v1/feedback', h.tokens.device, {
       records: [1, 2, 3, 4].map((n) => record(n, { photoJpegBase64: TINY_JPEG_BASE64 })),
     });
