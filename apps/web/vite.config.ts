@@ -46,12 +46,6 @@ function modelBundle(dir: string): Plugin {
   };
 }
 
-/** workers/inference once it exists; until then a stand-in whose load() says so (see src/lib/missing-worker.ts). */
-function inferenceWorkerEntry(): string {
-  const real = join(repo, 'workers/inference/src/worker.ts');
-  return existsSync(real) ? real : join(here, 'src/lib/missing-worker.ts');
-}
-
 /**
  * Public keys the app trusts besides packages/bundle/trusted-keys.json. Only for a bundle signed on this
  * machine (LEAFCHECK_TRUSTED_KEYS_FILE) or the fixture fallback, whose public key sits beside it.
@@ -77,7 +71,7 @@ export default defineConfig({
   root: here,
   envDir: here,
   define: { __BUNDLE_VERSION__: JSON.stringify(bundleVersion), __EXTRA_TRUSTED_KEYS__: JSON.stringify(extraTrustedKeys(dir)) },
-  resolve: { alias: [{ find: /^@leafcheck\/inference-worker(?=\?|$)/, replacement: inferenceWorkerEntry() }] },
+  resolve: { alias: [{ find: /^@leafcheck\/inference-worker(?=\?|$)/, replacement: join(repo, 'workers/inference/src/worker.ts') }] },
   worker: { format: 'es' },
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, assetsInlineLimit: 0 },
   // Cross-origin isolation from the first load where the server can send headers (see src/sw.ts).
