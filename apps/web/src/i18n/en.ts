@@ -131,7 +131,7 @@ export const en = {
   'settings.syncNow': 'Send now',
   'settings.syncing': 'Sending…',
   'settings.syncDone': 'Sent {n}.',
-  'settings.syncFailed': 'Could not send: {detail} It will try again by itself.',
+  'settings.syncFailed': 'Could not send ({detail}). It will try again by itself.',
   'settings.server': 'Server',
   'settings.apiBase': 'Server address',
   'settings.deviceToken': 'Device key',
@@ -164,6 +164,7 @@ export const en = {
   'review.left': '{n} left',
   'review.stats': 'Farmer answers per class',
   'review.statsLegend': 'right / wrong / not sure',
+  'review.photoAlt': "The farmer's photo",
   'review.noPhoto': 'No photo (farmer did not share it)',
   'review.failed': 'Could not reach the server: {detail}',
 } as const;

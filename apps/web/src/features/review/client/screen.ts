@@ -129,7 +129,7 @@ export async function reviewScreen(root: HTMLElement): Promise<() => void> {
       card,
       h('p', { class: 'muted' }, t('review.left', { n: items.length }), ` · ${item.priority} · ${item.bundleVersion}`),
       photoUrl
-        ? h('img', { class: 'review-photo', src: photoUrl, alt: t('review.title'), width: 512, height: 512 })
+        ? h('img', { class: 'review-photo', src: photoUrl, alt: t('review.photoAlt'), width: 512, height: 512 })
         : h('p', { class: 'muted' }, t('review.noPhoto')),
       h(
         'dl',
