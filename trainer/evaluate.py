@@ -7,6 +7,7 @@ rejection, and coverage vs accuracy of the "not sure" rule at the bundle's thres
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,8 @@ def latency_ms(models: Models, image: np.ndarray, runs: int = 200) -> dict[str, 
         s.run(None, {"image": x})
         d.run(None, {"image": x})
         times.append((time.perf_counter() - t) * 1000)
-    return {"median": float(np.median(times)), "p90": float(np.percentile(times, 90)), "runs": runs}
+    load = os.getloadavg()[0]  # the machine is shared: say how busy it was while timing
+    return {"median": float(np.median(times)), "p90": float(np.percentile(times, 90)), "runs": runs, "loadAverage1m": load}
 
 
 def evaluate(

@@ -59,7 +59,8 @@ def render(ctx: dict[str, Any]) -> str:
         *metrics_table(ctx["metrics"], ctx["targets"]),
         "",
         f"Latency is the median of {ev.get('latencyMs', {}).get('runs', 0)} runs of both models, batch 1, native onnxruntime "
-        "(CPU, 1 thread) on the training machine, which was shared with other jobs.",
+        "(CPU, 1 thread) on the training machine, which was shared with other jobs (1-minute load average "
+        f"{ev.get('latencyMs', {}).get('loadAverage1m', float('nan')):.1f} on 2 cores while timing).",
         "",
         '## Calibration and the "not sure" rule',
         "",

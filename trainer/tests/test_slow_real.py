@@ -35,7 +35,11 @@ def test_real_subset_learns(tmp_path: Path) -> None:
     run = tmp_path / "run"
     validate(data, run, workers=1)
     split(data, run, val=0.2, test=0.3)
-    train(tiny_train_config(data, run, size=96, store=112, head_epochs=40, tail_epochs=1, full_epochs=0, batch=32))  # type: ignore[arg-type]
+    train(
+        tiny_train_config(
+            data, run, size=96, store=112, head_epochs=40, tail_epochs=2, full_epochs=0, batch=32, lr_tail=3e-4, aug_strength=0.5
+        )
+    )  # type: ignore[arg-type]
     calibrate(run, data)
     export(run, data)
     res = evaluate(run, data, tmp_path / "ev", splits_dir=run, split="test", measure_latency=False)
