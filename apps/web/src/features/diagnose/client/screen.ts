@@ -209,6 +209,10 @@ export function diagnoseScreen(root: HTMLElement): () => void {
     (caught: unknown) => {
       modelStatus = errorMessage(caught);
       status.textContent = modelStatus;
+      // Not a quiet status any more: the farmer cannot diagnose until this is fixed.
+      status.className = 'notice bad';
+      status.setAttribute('role', 'alert');
+      status.dataset.testid = 'model-error';
     },
   );
   return () => {
