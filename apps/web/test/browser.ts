@@ -60,11 +60,12 @@ export async function diagnosePhoto(page: Page, files: string | string[], option
 export async function giveFeedback(
   page: Page,
   verdict: 'right' | 'wrong' | 'not-sure',
-  options: { photo?: boolean; label?: string } = {},
+  options: { photo?: boolean; location?: boolean; label?: string } = {},
 ): Promise<void> {
   await page.locator(`[data-verdict="${verdict}"]`).click();
   if (options.label) await page.getByLabel('It is…').selectOption(options.label);
   if (options.photo) await page.getByLabel('Send the photo to help improve Leafcheck').check();
+  if (options.location) await page.getByLabel('Send my rough area (about 10 km)').check();
   await page.getByTestId('save-feedback').click();
   await visible(page.getByTestId('feedback-saved'));
 }

@@ -53,7 +53,13 @@ beforeAll(async () => {
   api = await startTestServer();
   proxy = await startFlakyProxy(api.port);
   browser = await launchChromium();
-  context = await browser.newContext({ viewport: PHONE_VIEWPORT, deviceScaleFactor: 1 });
+  // A field near Kampala; the app may only ever send it rounded to 0.1 degree.
+  context = await browser.newContext({
+    viewport: PHONE_VIEWPORT,
+    deviceScaleFactor: 1,
+    permissions: ['geolocation'],
+    geolocation: { latitude: 0.34768, longitude: 32.58252 },
+  });
   page = await openApp(context, web.url);
   await page.goto(new URL('#/settings', web.url).href);
   await page.getByLabel('Server address').fill(proxy.url);
@@ -74,7 +80,7 @@ describe('feedback sync', () => {
   it('sends feedback recorded offline exactly once after going online', async () => {
     await context.setOffline(true);
     await diagnosePhoto(page, leaf.file);
-    await giveFeedback(page, 'right', { photo: true });
+    await giveFeedback(page, 'right', { photo: true, location: true });
     const ids = await queuedIds();
     expect(ids).toHaveLength(1);
     expect(await serverTotal()).toBe(0);
@@ -84,7 +90,10 @@ describe('feedback sync', () => {
     expect(await serverTotal()).toBe(1);
     const stored = await fetch(`${api.url}/v1/review/${ids[0]}`, { headers: { authorization: `Bearer ${api.tokens.agronomist}` } });
     expect(stored.status).toBe(200);
-    expect(((await stored.json()) as { farmer: { verdict: string } }).farmer.verdict).toBe('right');
+    const item = (await stored.json()) as { farmer: { verdict: string }; location: unknown; photoUrl: string | null };
+    expect(item.farmer.verdict).toBe('right');
+    expect(item.location).toEqual({ lat: 0.3, lon: 32.6 });
+    expect(item.photoUrl).not.toBeNull();
     expect(await textOf(page.getByTestId('last-sync'))).not.toContain('never');
     await page.goto(new URL('#/history', web.url).href);
     await page.getByRole('button', { name: 'Open' }).first().click();
