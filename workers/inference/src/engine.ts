@@ -3,7 +3,7 @@ import { BundleError, DEFAULT_TRUSTED_KEYS, type TrustedKey, verifyBundle } from
 import { createPipeline, DiagnosisError, type ImageDecoder, type Pipeline } from '@leafcheck/diagnosis';
 import type { Diagnosis } from '@leafcheck/diagnosis/types';
 import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle, LoadOptions } from './api.ts';
-import { type BackendChoice, chooseBackend, type GpuLike } from './backend.ts';
+import { type BackendChoice, chooseBackend, type GpuLike, goldenInputs } from './backend.ts';
 import { fetchSource } from './bundle-source.ts';
 import { createOrtRunner, type Ort } from './ort-runner.ts';
 import type { VerdictStore } from './verdict-store.ts';
@@ -75,7 +75,14 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
         loadWebGpuOrt: deps.loadWebGpuOrt,
         store: deps.verdicts,
       });
-      const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: performance.now() - t2 };
+      const t3 = performance.now();
+      // One run of each model now, while the farmer is still framing the photo: onnxruntime's first
+      // run allocates and plans, and would otherwise land on the first diagnosis.
+      for (const kind of ['species', 'disease'] as const) {
+        const m = bundle.manifest.models[kind];
+        await backend.runner.run(kind, goldenInputs(m.input.height, m.input.width)[2] as Uint8Array, [1, m.input.height, m.input.width, 3]);
+      }
+      const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: t3 - t2, firstRuns: performance.now() - t3 };
       if (backend.runner !== wasm) await wasm.release();
       const previous = current;
       current = { pipeline: createPipeline(bundle, backend.runner, decoder), backend, inFlight: 0, retired: false };
