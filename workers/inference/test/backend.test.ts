@@ -72,4 +72,30 @@ describe('chooseBackend', async () => {
     expect(second.report.reason).toMatch(/^remembered for this device/);
     expect(loads).toBe(1);
   });
+  it('a "WebGPU" whose answers differ from WASM fails the self-test, and the verdict names the difference', async () => {
+    // onnxruntime-node on the CPU standing in for WebGPU, with its first logit shifted: a wrong kernel.
+    const skewed = {
+      ...ortNode,
+      InferenceSession: {
+        async create(bytes: Uint8Array) {
+          const s = await ortNode.InferenceSession.create(bytes);
+          return {
+            async run(feeds: Record<string, ortNode.Tensor>) {
+              const out = await s.run(feeds);
+              const t = out.logits as ortNode.Tensor;
+              const data = Float32Array.from(t.data as Float32Array, (v, i) => (i === 0 ? v + 8 : v));
+              return { logits: new ortNode.Tensor('float32', data, t.dims) };
+            },
+            release: () => s.release(),
+          };
+        },
+      },
+    } as unknown as Ort;
+    const store = memoryStore();
+    const gpu = { requestAdapter: async () => ({ info: { vendor: 'acme' } }) };
+    const c = await chooseBackend({ ...base, wasm: cpu, gpu, store, loadWebGpuOrt: async () => skewed });
+    expect(c.report.name).toBe('wasm');
+    expect(c.report.reason).toMatch(/^WebGPU self-test failed: max prob diff [0-9.e+-]+, different top-1/);
+    expect([...store.map.values()][0]?.backend).toBe('wasm');
+  });
 });
