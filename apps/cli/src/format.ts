@@ -1,15 +1,23 @@
+import { relative } from 'node:path';
 import type { Diagnosis } from '@leafcheck/diagnosis';
 
 export type Row = { file: string; result: Diagnosis } | { file: string; error: { code: string; message: string; advice?: string } };
 
 const pct = (p: number | undefined) => (p === undefined ? '' : `${(p * 100).toFixed(1)}%`);
 
+/** Paths as short as the user would type them: relative to the working directory when inside it. */
+const short = (file: string) =>
+  file
+    .split(', ')
+    .map((f) => (relative(process.cwd(), f).startsWith('..') ? f : relative(process.cwd(), f)))
+    .join(', ');
+
 function cells(r: Row): string[] {
-  if ('error' in r) return [r.file, '', '', '', `error ${r.error.code}: ${r.error.message}`];
+  if ('error' in r) return [short(r.file), '', '', '', `error ${r.error.code}: ${r.error.message}`];
   const d = r.result;
   const decision = d.kind === 'diagnosis' ? 'diagnosis' : `not sure (${d.reason})`;
   const agree = d.photos.total > 1 ? ` ${d.photos.agreeing}/${d.photos.total} photos agree` : '';
-  return [r.file, d.crop ?? '', d.disease ?? '', pct(d.probability), decision + agree];
+  return [short(r.file), d.crop ?? '', d.disease ?? '', pct(d.probability), decision + agree];
 }
 
 /** A plain aligned table: file, crop, disease, probability, decision. */
