@@ -1,7 +1,9 @@
 #!/usr/bin/env -S npx --no-install tsx
 // leafcheck: the diagnosis pipeline on the command line (onnxruntime-node + sharp).
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BundleError } from '@leafcheck/bundle';
 import { DiagnosisError } from '@leafcheck/diagnosis';
@@ -117,7 +119,8 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${resolve(process.argv[1])}`).href) {
+// Run when executed directly (also through a symlink), not when imported by bin/leafcheck.mjs or tests.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
