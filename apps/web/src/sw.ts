@@ -106,7 +106,7 @@ self.addEventListener('sync', (event) => {
   const e = event as SyncEvent;
   if (e.tag !== BACKGROUND_SYNC_TAG) return;
   e.waitUntil(
-    drainOutbox().then((report) => {
+    drainOutbox({ maxAttempts: 2 }).then((report) => {
       // Rejecting makes the browser retry the sync later with its own backoff.
       if (report.outcome === 'gave-up') throw new Error(report.lastError ?? 'sync gave up');
     }),

@@ -153,4 +153,35 @@ describe('feedback sync', () => {
       ).filter((r) => r !== null);
     await expect.poll(reviews, { timeout: 15_000 }).toEqual([expect.objectContaining({ decision: 'label', label: corrected })]);
   });
+
+  it('drains the outbox from the service worker on a Background Sync event, with the app closed', async () => {
+    await context.setOffline(true);
+    await diagnosePhoto(page, leaf.file);
+    await giveFeedback(page, 'right');
+    const before = await serverTotal();
+    // Close the app; only its service worker is left. A blank page keeps the browser context open.
+    const blank = await context.newPage();
+    await page.close();
+    await context.setOffline(false);
+    // Offline emulation does not reach Chromium's own network monitor, so the browser cannot know the
+    // network "came back": fire the sync event the way it would, through the DevTools protocol.
+    const cdp = await context.newCDPSession(blank);
+    const registrationId = new Promise<string>((resolve) =>
+      cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+        const ours = registrations.find((r) => r.scopeURL === web.url && !r.isDeleted);
+        if (ours) resolve(ours.registrationId);
+      }),
+    );
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.dispatchSyncEvent', {
+      origin: web.url.replace(/\/$/, ''),
+      registrationId: await registrationId,
+      tag: 'leafcheck-outbox',
+      lastChance: false,
+    });
+    await expect.poll(serverTotal, { timeout: 30_000, interval: 500 }).toBe(before + 1);
+    page = await openApp(context, web.url);
+    expect(await outboxCount(page)).toBe('0 waiting to send');
+    await blank.close();
+  });
 });

@@ -14,6 +14,12 @@ export function onSyncChange(listener: Listener): () => void {
 
 export function syncNow(): Promise<SyncReport> {
   if (running) return running;
+  if (!navigator.onLine) {
+    // No request can succeed; the `online` event and Background Sync will start the next run.
+    const report: SyncReport = { outcome: 'gave-up', accepted: 0, duplicate: 0, rejected: 0, failures: 0, lastError: 'no network' };
+    for (const l of listeners) l({ running: false, report });
+    return Promise.resolve(report);
+  }
   for (const l of listeners) l({ running: true });
   running = drainOutbox()
     .catch(

@@ -13,7 +13,13 @@ export interface LastSync {
 
 export const BACKGROUND_SYNC_TAG = 'leafcheck-outbox';
 
-export async function drainOutbox(signal?: AbortSignal): Promise<SyncReport> {
+/**
+ * `maxAttempts`: the page retries a few times with backoff; the service worker tries twice and then
+ * fails the sync event, so the browser reschedules it with its own backoff instead of the worker
+ * holding the lock (and blocking "Send now") for minutes.
+ */
+export async function drainOutbox(options: { signal?: AbortSignal; maxAttempts?: number } = {}): Promise<SyncReport> {
+  const { signal, maxAttempts = 6 } = options;
   const settings = await loadSettings();
   if (!settings.apiBase || !settings.deviceToken) {
     return {
@@ -28,7 +34,8 @@ export async function drainOutbox(signal?: AbortSignal): Promise<SyncReport> {
   const engine = createSyncEngine({
     store: idbOutboxStore,
     transport: fetchTransport({ baseUrl: settings.apiBase, token: settings.deviceToken }),
-    backoff: { baseMs: 1_000, maxMs: 60_000 },
+    backoff: { baseMs: 1_000, maxMs: 30_000 },
+    maxAttempts,
   });
   const run = async () => {
     const report = await engine.sync(signal);
