@@ -152,6 +152,24 @@ describe('feedback sync', () => {
         )
       ).filter((r) => r !== null);
     await expect.poll(reviews, { timeout: 15_000 }).toEqual([expect.objectContaining({ decision: 'label', label: corrected })]);
+
+    // The next item: correct (C) to another label, then skip (S) the one after.
+    await expect.poll(() => textOf(item.locator('p').first())).toMatch(/^2 left/);
+    await page.keyboard.press('c');
+    await page.getByLabel('Choose the right problem').selectOption(leaf.label);
+    await page.getByRole('button', { name: 'Save label' }).click();
+    await expect.poll(() => textOf(item.locator('p').first())).toMatch(/^1 left/);
+    await page.keyboard.press('s');
+    await expect
+      .poll(reviews, { timeout: 15_000 })
+      .toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ decision: 'label', label: corrected }),
+          expect.objectContaining({ decision: 'label', label: leaf.label }),
+          expect.objectContaining({ decision: 'skip' }),
+        ]),
+      );
+    await visible(page.getByTestId('review-empty'));
   });
 
   it('drains the outbox from the service worker on a Background Sync event, with the app closed', async () => {

@@ -66,6 +66,8 @@ export async function reviewScreen(root: HTMLElement): Promise<() => void> {
   render(root, h('h1', {}, t('review.title')), status, card, stats);
 
   let items: ReviewItem[] = [];
+  // The API keeps skipped items at the end of its queue; this session does not offer them again.
+  const skipped = new Set<string>();
   let photoUrl: string | null = null;
   let busy = false;
 
@@ -82,6 +84,7 @@ export async function reviewScreen(root: HTMLElement): Promise<() => void> {
     busy = true;
     try {
       await api.decide(item.id, decision);
+      if (decision.decision === 'skip') skipped.add(item.id);
       items.shift();
       await show();
     } catch (error) {
@@ -115,7 +118,7 @@ export async function reviewScreen(root: HTMLElement): Promise<() => void> {
   async function show(): Promise<void> {
     if (photoUrl) URL.revokeObjectURL(photoUrl);
     photoUrl = null;
-    if (items.length === 0) items = await api.queue();
+    if (items.length === 0) items = (await api.queue()).filter((i) => !skipped.has(i.id));
     const item = items[0];
     if (!item) {
       render(card, h('p', { 'data-testid': 'review-empty' }, t('review.empty')));
