@@ -1,5 +1,6 @@
 // App entry: shell (header, bottom navigation), routes, service worker and sync triggers.
 import './app/styles.css';
+import './app/components.css';
 import { h } from './app/dom.ts';
 import { registerServiceWorker, requestPersistence, watchOnline } from './app/pwa.ts';
 import { type Route, startRouter } from './app/router.ts';
