@@ -36,7 +36,7 @@ export async function openDb(target: DbTarget): Promise<OpenDb> {
     const pool = new pg.Pool({ connectionString: target.url, max: 10, ...(options ? { options } : {}) });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  await migrateToLatest(db as Kysely<unknown>);
+  await migrateToLatest(db as Kysely<unknown>, target.kind === 'postgres' ? target.schema : undefined);
   return { db, kind: target.kind, sqlite, close: () => db.destroy() };
 }
 

@@ -80,8 +80,11 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+/** `schema`: a PostgreSQL schema of its own (tests); Kysely's bookkeeping tables then live there too. */
+export async function migrateToLatest(db: Kysely<unknown>, schema?: string): Promise<void> {
+  // Without migrationTableSchema, Kysely finds a kysely_migration table in any schema (e.g. public)
+  // and would skip creating this schema's own.
+  const { error, results } = await new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
 }
