@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--splits", type=Path, help="run folder whose splits.csv selects the images")
     e.add_argument("--split", default="test")
     e.add_argument("--no-latency", action="store_true")
+    e.add_argument("--field-proxy", action="store_true", help="apply seeded field-like perturbations to every image")
     x = sub.add_parser("export", help="ONNX export (+ optional int8) with a parity check")
     x.add_argument("--run-dir", type=Path, required=True)
     x.add_argument("--data", type=Path, required=True)
@@ -94,7 +95,7 @@ def run(a: argparse.Namespace) -> object:
     if a.step == "evaluate":
         from trainer.evaluate import evaluate
 
-        res = evaluate(a.model, a.data, a.out, a.splits, a.split, not a.no_latency)
+        res = evaluate(a.model, a.data, a.out, a.splits, a.split, not a.no_latency, a.field_proxy)
         return {k: v for k, v in res.items() if k not in ("species", "disease")} | {
             "species.top1": res["species"]["accuracy"],
             "disease.top1": res["disease"]["accuracy"],

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from trainer.augment import augment
 from trainer.calibrate import crop_members
 from trainer.data import Sample, load_arrays, scan
 from trainer.errors import DataError
@@ -93,15 +94,30 @@ def latency_ms(models: Models, image: np.ndarray, runs: int = 200) -> dict[str, 
     return {"median": float(np.median(times)), "p90": float(np.percentile(times, 90)), "runs": runs, "loadAverage1m": load}
 
 
+def field_proxy(data: Path, samples: list[Sample], size: int, seed: int = 0) -> np.ndarray:
+    """The images with fixed, seeded field-like changes (procedural backgrounds behind lab leaves, crops, rotation,
+    light, blur, shadow, occlusion). A proxy only: it is the training augmentation family, so it flatters augmented models."""
+    _, store = load_arrays(data, samples, size, round(size * 1.25))
+    rng = np.random.default_rng(seed)
+    lab = [s.path.startswith("plantvillage/") and s.label != NOT_A_LEAF for s in samples]
+    return np.stack([augment(store[i], size, rng, lab[i], None, 1.0) for i in range(len(samples))])
+
+
 def evaluate(
-    model_dir: Path, data: Path, out_dir: Path, splits_dir: Path | None = None, split: str = "test", measure_latency: bool = True
+    model_dir: Path,
+    data: Path,
+    out_dir: Path,
+    splits_dir: Path | None = None,
+    split: str = "test",
+    measure_latency: bool = True,
+    perturb: bool = False,
 ) -> dict[str, Any]:
     m = Models.load(model_dir)
     samples = samples_for(data, splits_dir, split)
     unknown = sorted({s.label for s in samples} - {*m.disease_labels, NOT_A_LEAF})
     if unknown:
         raise DataError(f"classes the models do not know: {', '.join(unknown)}")
-    images, _ = load_arrays(data, samples, m.size, 0)
+    images = field_proxy(data, samples, m.size) if perturb else load_arrays(data, samples, m.size, 0)[0]
     ps = softmax(run_onnx(session(m.species), images), m.temperature["species"])
     pd = softmax(run_onnx(session(m.disease), images), m.temperature["disease"])
     nal = m.species_labels.index(NOT_A_LEAF)
@@ -110,7 +126,12 @@ def evaluate(
     yd = np.array([m.disease_labels.index(s.label) if s.label != NOT_A_LEAF else -1 for s in samples])
     source = np.array([s.path.split("/")[0] if "/" in s.path else "" for s in samples])
     out_dir.mkdir(parents=True, exist_ok=True)
-    res: dict[str, Any] = {"data": str(data), "split": split if splits_dir else "all", "images": len(samples)}
+    res: dict[str, Any] = {
+        "data": str(data),
+        "split": split if splits_dir else "all",
+        "images": len(samples),
+        "fieldProxy": perturb,
+    }
     res["species"] = summary(ys, ps, m.species_labels)
     res["disease"] = summary(yd[leaf], pd[leaf], m.disease_labels)
     members = crop_members(m.taxonomy, m.disease_labels)

@@ -145,6 +145,11 @@ def make_bundle(
         }
 
     metrics = flat_metrics(ev, cal)
+    proxy = (eval_dir or run_dir / "eval-test").parent / "eval-field-proxy" / "metrics.json"
+    if proxy.is_file():  # optional: the same test images with seeded field-like perturbations
+        fp = json.loads(proxy.read_text())
+        metrics.update({f"fieldProxy.disease.top1.{s}": v["top1"] for s, v in fp["diseaseBySource"].items()})
+        metrics["fieldProxy.species.top1"] = fp["species"]["accuracy"]
     provenance = {
         "dataSources": data_sources(run_dir, sources),
         "baseWeights": meta["init"],

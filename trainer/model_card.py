@@ -58,6 +58,10 @@ def render(ctx: dict[str, Any]) -> str:
         "",
         *metrics_table(ctx["metrics"], ctx["targets"]),
         "",
+        "`fieldProxy.*` rows: the same test images with seeded field-like changes (procedural soil/foliage backgrounds "
+        "behind the lab leaves, crops, rotation, light, blur, shadows, occlusion). This is the training augmentation family, "
+        "so it flatters augmented models; it is not a substitute for real field photos.",
+        "",
         f"Latency is the median of {ev.get('latencyMs', {}).get('runs', 0)} runs of both models, batch 1, native onnxruntime "
         "(CPU, 1 thread) on the training machine, which was shared with other jobs (1-minute load average "
         f"{ev.get('latencyMs', {}).get('loadAverage1m', float('nan')):.1f} on 2 cores while timing).",

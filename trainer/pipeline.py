@@ -45,6 +45,17 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
     step("calibrate", calibrate, run_dir, data, target=cfg.get("calibrate", {}).get("target", 0.99))
     step("export", export, run_dir, data, int8=exp.get("int8", False))
     step("evaluate", evaluate, run_dir, data, run_dir / "eval-test", splits_dir=run_dir, split="test")
+    step(
+        "evaluate-field-proxy",
+        evaluate,
+        run_dir,
+        data,
+        run_dir / "eval-field-proxy",
+        splits_dir=run_dir,
+        split="test",
+        measure_latency=False,
+        perturb=True,
+    )
     timings["total_before_bundle"] = round(time.time() - t0, 1)
     (run_dir / "pipeline.json").write_text(json.dumps({"seconds": timings, "config": cfg}, indent=2) + "\n")
     step(

@@ -59,4 +59,4 @@ licence = "CC0-1.0"
     assert manifest["provenance"]["command"] == "python -m trainer pipeline --config tiny.toml"
     assert manifest["models"]["species"]["output"]["labels"][-1] == NOT_A_LEAF
     timings = json.loads((tmp_path / "run" / "pipeline.json").read_text())["seconds"]
-    assert set(timings) >= {"validate", "split", "train", "calibrate", "export", "evaluate", "bundle", "total"}
+    assert set(timings) >= {"validate", "split", "train", "calibrate", "export", "evaluate", "evaluate-field-proxy", "bundle"}

@@ -67,3 +67,17 @@ def test_evaluate_reports_everything(tiny_run: tuple[Path, Path], tmp_path: Path
     cm = json.loads((tmp_path / "ev" / "confusion-disease.json").read_text())
     assert np.array(cm["matrix"]).sum() == res["disease"]["n"]
     assert (tmp_path / "ev" / "confusion-disease.png").is_file() and (tmp_path / "ev" / "coverage.png").is_file()
+
+
+def test_field_proxy_perturbs_deterministically(tiny_run: tuple[Path, Path], tmp_path: Path) -> None:
+    from trainer.data import load_arrays
+    from trainer.evaluate import evaluate, field_proxy, samples_for
+
+    data, run = tiny_run
+    samples = samples_for(data, run, "test")
+    a, b = field_proxy(data, samples, 32), field_proxy(data, samples, 32)
+    clean = load_arrays(data, samples, 32, 0)[0]
+    assert a.shape == clean.shape and np.array_equal(a, b)
+    assert np.abs(a.astype(int) - clean.astype(int)).mean() > 5
+    res = evaluate(run, data, tmp_path / "fp", splits_dir=run, split="test", measure_latency=False, perturb=True)
+    assert res["fieldProxy"] is True and res["images"] == len(samples) and 0 <= res["disease"]["accuracy"] <= 1
