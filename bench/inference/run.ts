@@ -37,6 +37,8 @@ interface Row {
   coldCached: number;
   warm: number[];
   pipeline: number[];
+  /** Per warm run: decode, preprocess, models (the pipeline's own stagesMs). */
+  steps: Record<string, number>[];
   note: string;
 }
 
@@ -53,11 +55,13 @@ async function nodeRow(): Promise<Row> {
   for (let i = 0; i < 5; i++) await n.pipeline.diagnose([photo]);
   const warm: number[] = [];
   const pipeline: number[] = [];
+  const steps: Record<string, number>[] = [];
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     const d = await n.pipeline.diagnose([photo.slice()]);
     warm.push(performance.now() - t);
     pipeline.push(d.elapsedMs);
+    if (d.stagesMs) steps.push(d.stagesMs);
   }
   await n.release();
   return {
@@ -66,6 +70,7 @@ async function nodeRow(): Promise<Row> {
     coldCached: ms,
     warm,
     pipeline,
+    steps,
     note: 'in-process; module import not counted',
   };
 }
@@ -79,6 +84,7 @@ type BenchFn = (
   coldMs: number;
   warmMs: number[];
   pipelineMs: number[];
+  stepsMs: Record<string, number>[];
   backend: { name: string; threads: number; reason: string };
   isolated: boolean;
   stages: Record<string, number>;
@@ -120,6 +126,7 @@ async function browserRows(): Promise<{ rows: Row[]; reasons: string[]; stages: 
         coldCached: typical.coldMs,
         warm: cached.warmMs.slice(5),
         pipeline: cached.pipelineMs.slice(5),
+        steps: cached.stepsMs.slice(5),
         note: cached.isolated ? 'COOP/COEP' : 'not isolated',
       });
       reasons.push(r.reason);
@@ -181,3 +188,9 @@ console.log(
 );
 for (const r of reasons) console.log(`backend reason: ${r}`);
 for (const s of stages) console.log(s);
+for (const r of all) {
+  const keys = Object.keys(r.steps[0] ?? {});
+  console.log(
+    `${r.name}: warm pipeline by step, medians (ms): ${keys.map((k) => `${k} ${f(median(r.steps.map((s) => s[k] as number)))}`).join(', ')}`,
+  );
+}

@@ -8,6 +8,7 @@ interface Stats {
   stages: Record<string, number>;
   warmMs: number[];
   pipelineMs: number[];
+  stepsMs: Record<string, number>[];
   backend: Awaited<ReturnType<InferenceWorkerApi['load']>>['backend'];
   isolated: boolean;
   kind: string;
@@ -25,12 +26,14 @@ async function bench(bundleUrl: string, photo: ArrayBuffer, runs: number, option
   const stages = { workerStartMs: tLoaded - t0 - loaded.loadMs, ...loaded.stagesMs, firstDiagnosisMs: coldMs - (tLoaded - t0) };
   const warmMs: number[] = [];
   const pipelineMs: number[] = [];
+  const stepsMs: Record<string, number>[] = [];
   for (let i = 0; i < runs; i++) {
     const copy = photo.slice(0);
     const t = performance.now();
     const d = await api.diagnose([copy]);
     warmMs.push(performance.now() - t);
     pipelineMs.push(d.elapsedMs);
+    if (d.stagesMs) stepsMs.push(d.stagesMs);
   }
   worker.terminate();
   return {
@@ -39,6 +42,7 @@ async function bench(bundleUrl: string, photo: ArrayBuffer, runs: number, option
     loadMs: loaded.loadMs,
     warmMs,
     pipelineMs,
+    stepsMs,
     backend: loaded.backend,
     isolated: crossOriginIsolated,
     kind: first.kind,

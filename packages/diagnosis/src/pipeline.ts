@@ -25,6 +25,7 @@ export interface DiagnoseRequest {
 export const DEFAULT_MAX_BYTES = 40 * 1024 * 1024;
 
 type Tensor = { data: Uint8Array; dims: [number, number, number, number] };
+type Stages = { decode: number; preprocess: number; models: number };
 
 /**
  * The one composition of the steps, shared by the Web Worker and the CLI:
@@ -46,7 +47,8 @@ export function createPipeline(
   const minShortSide = 2 * Math.max(species.input.height, species.input.width, disease.input.height, disease.input.width);
 
   /** Steps up to the model inputs, one photo. */
-  async function prepare(photo: Uint8Array, signal?: AbortSignal): Promise<Record<ModelKind, Tensor>> {
+  async function prepare(photo: Uint8Array, signal?: AbortSignal, stages?: Stages): Promise<Record<ModelKind, Tensor>> {
+    const t0 = performance.now();
     if (photo.byteLength > maxBytes) {
       throw new DiagnosisError(
         'IMAGE_TOO_LARGE',
@@ -63,6 +65,7 @@ export function createPipeline(
       );
     }
     const raw = await decoder.decode(photo, { header, minShortSide });
+    const t1 = performance.now();
     throwIfAborted(signal);
     const orientation = !decoder.appliesExifOrientation && header.format === 'jpeg' ? readExifOrientation(photo) : 1;
     const upright = applyOrientation(toRgb(raw), orientation);
@@ -76,14 +79,20 @@ export function createPipeline(
         ? tensors.species
         : { data: centerCropResize(upright, m.input.width, m.input.height).data, dims: [1, m.input.height, m.input.width, 3] };
     }
+    if (stages) {
+      stages.decode += t1 - t0;
+      stages.preprocess += performance.now() - t1;
+    }
     return tensors;
   }
 
-  async function runModel(kind: ModelKind, t: Tensor, signal?: AbortSignal): Promise<Float32Array> {
+  async function runModel(kind: ModelKind, t: Tensor, signal: AbortSignal | undefined, stages: Stages): Promise<Float32Array> {
     throwIfAborted(signal);
+    const t0 = performance.now();
     let logits: Float32Array;
     try {
       logits = await runner.run(kind, t.data, t.dims);
+      stages.models += performance.now() - t0;
     } catch (err) {
       if (err instanceof DiagnosisError) throw err;
       throw new DiagnosisError('MODEL_FAILED', `the ${kind} model failed: ${(err as Error).message}`);
@@ -96,15 +105,16 @@ export function createPipeline(
 
   async function diagnose(photos: readonly Uint8Array[], request: DiagnoseRequest = {}): Promise<Diagnosis> {
     const started = performance.now();
+    const stagesMs: Stages = { decode: 0, preprocess: 0, models: 0 };
     const { signal } = request;
     if (photos.length === 0) throw new DiagnosisError('IMAGE_UNREADABLE', 'no photo given');
     const inputs: Record<ModelKind, Tensor>[] = [];
     const speciesProbs: Float64Array[] = [];
     for (const photo of photos) {
       throwIfAborted(signal);
-      const t = await prepare(photo, signal);
+      const t = await prepare(photo, signal, stagesMs);
       inputs.push(t);
-      speciesProbs.push(calibratedSoftmax(await runModel('species', t.species, signal), species.temperature));
+      speciesProbs.push(calibratedSoftmax(await runModel('species', t.species, signal, stagesMs), species.temperature));
     }
     const base = {
       photos: { total: photos.length, agreeing: 0 },
@@ -123,6 +133,7 @@ export function createPipeline(
         alternatives: [],
         advice: lookupAdvice(advice, manifest.taxonomy.notALeaf),
         elapsedMs: performance.now() - started,
+        stagesMs,
       };
     }
     // Photos without a leaf say nothing about the disease: combine only the leaf photos.
@@ -134,7 +145,7 @@ export function createPipeline(
     const indices = cropDiseases.map((d) => disease.output.labels.indexOf(d));
     const diseaseProbs: Float64Array[] = [];
     for (const t of leafInputs) {
-      const logits = await runModel('disease', t.disease, signal);
+      const logits = await runModel('disease', t.disease, signal, stagesMs);
       // Softmax over the crop's own classes only: the disease read "within the crop".
       diseaseProbs.push(calibratedSoftmax(pick(logits, indices), disease.temperature));
     }
@@ -153,6 +164,7 @@ export function createPipeline(
       probability: top?.probability as number,
       advice: lookupAdvice(advice, top?.label),
       elapsedMs: performance.now() - started,
+      stagesMs,
     };
     return decision.kind === 'diagnosis' ? { ...common, kind: 'diagnosis' } : { ...common, kind: 'not-sure', reason: decision.reason };
   }

@@ -29,6 +29,8 @@ interface DiagnosisBase {
   bundleVersion: string;
   /** Wall time of the whole pipeline, ms. */
   elapsedMs: number;
+  /** Where elapsedMs went: decoding, EXIF/crop/resize, the two models (all photos together). */
+  stagesMs?: { decode: number; preprocess: number; models: number };
 }
 
 export interface ConfidentDiagnosis extends DiagnosisBase {

@@ -101,6 +101,12 @@ describe('createPipeline', () => {
     expect(d.crops[0]?.label).toBe('Bean');
     expect(d.alternatives.map((a) => a.label).sort()).toEqual(['Bean___Angular_leaf_spot', 'Bean___healthy']);
   });
+  it('says where the time went', async () => {
+    const d = await pipeline.diagnose([GREEN_BRIGHT, GREEN_DARK]);
+    const s = d.stagesMs as { decode: number; preprocess: number; models: number };
+    for (const v of Object.values(s)) expect(v).toBeGreaterThanOrEqual(0);
+    expect(s.decode + s.preprocess + s.models).toBeLessThanOrEqual(d.elapsedMs + 1e-6);
+  });
   it('not a leaf for a blue photo', async () => {
     expect(await pipeline.diagnose([BLUE])).toMatchObject({ kind: 'not-sure', reason: 'not-a-leaf', alternatives: [] });
   });

@@ -14,6 +14,8 @@ export async function createOrtRunner(ort: Ort, bundle: VerifiedBundle, executio
   for (const kind of ['species', 'disease'] as const) {
     const bytes = bundle.files.get(bundle.manifest.models[kind].file);
     if (!bytes) throw new Error(`${kind} model missing from the verified bundle`);
+    // (No allow_spinning option here, unlike Node: with threads onnxruntime-web uses one global
+    // pool and ignores per-session thread-pool options.)
     sessions[kind] = await ort.InferenceSession.create(bytes, { executionProviders: [executionProvider], graphOptimizationLevel: 'all' });
   }
   // One run at a time: onnxruntime-web refuses concurrent runs on a session, and queued
