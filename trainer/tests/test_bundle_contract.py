@@ -34,6 +34,17 @@ def bundle_copy(tmp_path: Path) -> Path:
     return target
 
 
+def resign(
+    src: Path, out: Path, manifest: dict[str, object], species: str = "species.onnx", disease: str = "disease.onnx"
+) -> tuple[Path, SigningKey]:
+    """Write src's files as a new bundle signed by a throwaway key, as a tamperer with their own key would."""
+    key = SigningKey.generate()
+    models = {"species": src / species, "disease": src / disease}
+    files = {"advice.json": src / "advice.json", "model-card.md": src / "model-card.md"}
+    write_bundle(out, manifest, models, files, key)
+    return out, key
+
+
 def flip(path: Path, offset: int, mask: int = 0xFF) -> None:
     data = bytearray(path.read_bytes())
     data[offset] ^= mask
@@ -122,15 +133,7 @@ def test_unsigned_manifest_refused(bundle_copy: Path) -> None:
 def test_label_count_mismatch(bundle_copy: Path, tmp_path: Path) -> None:
     manifest = json.loads((bundle_copy / "manifest.json").read_text())
     manifest["models"]["species"]["file"], manifest["models"]["disease"]["file"] = "disease.onnx", "species.onnx"
-    key = SigningKey.generate()
-    out = tmp_path / "swapped"
-    write_bundle(
-        out,
-        manifest,
-        {"species": bundle_copy / "disease.onnx", "disease": bundle_copy / "species.onnx"},
-        {"advice.json": bundle_copy / "advice.json", "model-card.md": bundle_copy / "model-card.md"},
-        key,
-    )
+    out, key = resign(bundle_copy, tmp_path / "swapped", manifest, species="disease.onnx", disease="species.onnx")
     err = failure(out, [key.trusted()])
     assert err.code == "LABEL_COUNT_MISMATCH"
     assert str(err) == "disease.onnx: the species model outputs 4 classes but the manifest lists 3 labels"
@@ -141,15 +144,7 @@ def test_advice_missing_a_class_is_refused(bundle_copy: Path, tmp_path: Path) ->
     del advice["entries"]["Tomato___Late_blight"]
     (bundle_copy / "advice.json").write_text(json.dumps(advice))
     manifest = json.loads((bundle_copy / "manifest.json").read_text())
-    key = SigningKey.generate()
-    out = tmp_path / "resigned"
-    write_bundle(
-        out,
-        manifest,
-        {"species": bundle_copy / "species.onnx", "disease": bundle_copy / "disease.onnx"},
-        {"advice.json": bundle_copy / "advice.json", "model-card.md": bundle_copy / "model-card.md"},
-        key,
-    )
+    out, key = resign(bundle_copy, tmp_path / "resigned", manifest)
     err = failure(out, [key.trusted()])
     assert (err.code, err.file) == ("ADVICE_INVALID", "advice.json")
     assert "Tomato___Late_blight" in str(err)
