@@ -93,14 +93,14 @@ def occlude(x: np.ndarray, rng: Rng) -> np.ndarray:
     return x
 
 
-def augment(
-    img: np.ndarray, size: int, rng: Rng, lab: bool, backgrounds: np.ndarray | None, strength: float = 1.0
-) -> np.ndarray:
+def augment(img: np.ndarray, size: int, rng: Rng, lab: bool, backgrounds: np.ndarray | None, strength: float = 1.0) -> np.ndarray:
     """img: uint8 HWC at store size -> uint8 size x size x 3. `strength` scales how often each effect fires."""
     s = strength
     if lab and rng.random() < 0.4 * s:
-        use_scene = backgrounds is not None and len(backgrounds) > 0 and rng.random() < 0.5
-        img = composite(img, backgrounds[rng.integers(len(backgrounds))] if use_scene else None, rng)  # type: ignore[index]
+        scene = None
+        if backgrounds is not None and len(backgrounds) > 0 and rng.random() < 0.5:
+            scene = backgrounds[rng.integers(len(backgrounds))]
+        img = composite(img, scene, rng)
     im = rotate_flip(random_resized_crop(img, size, rng, (1 - 0.65 * s, 1.0)), rng)
     if rng.random() < 0.25 * s:
         im = im.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 1.5)))

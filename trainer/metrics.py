@@ -114,7 +114,7 @@ def decide(
         rows = np.nonzero(crop == c)[0]
         if len(rows) == 0 or not members:
             continue
-        within = p_disease[np.ix_(rows, members)]
+        within = p_disease[np.ix_(rows, np.asarray(members, dtype=np.int64))]
         within = within / within.sum(1, keepdims=True)
         order = np.argsort(-within, axis=1)
         disease[rows] = np.array(members)[order[:, 0]]

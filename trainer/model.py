@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import timm
 import torch
@@ -26,8 +27,9 @@ class KerasSamePadConv(nn.Conv2d):
 def _keras_padding(module: nn.Module) -> None:
     for name, child in module.named_children():
         if isinstance(child, nn.Conv2d) and child.stride[0] == 2 and child.kernel_size[0] == 3:
+            k, s = child.kernel_size, child.stride
             conv = KerasSamePadConv(
-                child.in_channels, child.out_channels, child.kernel_size, child.stride, 0, groups=child.groups, bias=False
+                child.in_channels, child.out_channels, (k[0], k[1]), (s[0], s[1]), 0, groups=child.groups, bias=False
             )
             conv.weight = child.weight
             setattr(module, name, conv)
@@ -79,6 +81,9 @@ class ExportHead(nn.Module):
         self.register_buffer("mean", torch.tensor(norm.mean).view(1, 3, 1, 1) * 255.0)
         self.register_buffer("std", torch.tensor(norm.std).view(1, 3, 1, 1) * 255.0)
 
+    mean: torch.Tensor
+    std: torch.Tensor
+
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         x = image.permute(0, 3, 1, 2).float()
         x = (x - self.mean) / self.std
@@ -88,7 +93,7 @@ class ExportHead(nn.Module):
 def backbone_prefix(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:
     """Stem and stages [0, split) of a timm EfficientNet-family backbone (the frozen part)."""
     x = net.bn1(net.conv_stem(x))  # type: ignore[operator]
-    return net.blocks[:split](x)  # type: ignore[index,no-any-return]
+    return net.blocks[:split](x)  # type: ignore[index,operator,no-any-return]
 
 
 def backbone_tail(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:
@@ -126,7 +131,7 @@ def build(init: str, arch: str, n_species: int, n_disease: int, weights_dir: str
             backbone = timm.create_model(name, pretrained=True, num_classes=0)
         except Exception as err:  # hub unreachable, unknown name, ...
             raise RuntimeError(f"cannot load pretrained timm weights for {name} (is the HF hub reachable?): {err}") from err
-        cfg = backbone.pretrained_cfg
+        cfg: dict[str, Any] = dict(getattr(backbone, "pretrained_cfg", {}))
         norm = Normalisation(tuple(cfg.get("mean", IMAGENET.mean)), tuple(cfg.get("std", IMAGENET.std)))  # type: ignore[arg-type]
         return LeafNet(backbone, n_species, n_disease), norm, False
     if init == "none":
