@@ -1,6 +1,6 @@
 // The agronomist's queue, decisions, cached label suggestions and the labelled export.
 import { type Kysely, sql } from 'kysely';
-import type { Database, FeedbackTable, ReviewTable, SuggestionTable } from './schema.ts';
+import { type Database, FEEDBACK_COLUMNS, type FeedbackTable, type ReviewTable, type SuggestionTable } from './schema.ts';
 
 export interface ReviewItemRow {
   feedback: FeedbackTable;
@@ -18,34 +18,12 @@ export interface ReviewStore {
   labelled(): Promise<Array<{ feedback: FeedbackTable; label: string; reviewedAt: string }>>;
 }
 
-const feedbackColumns = [
-  'id',
-  'device_id',
-  'app_version',
-  'bundle_version',
-  'prediction_kind',
-  'predicted_crop',
-  'predicted_label',
-  'predicted_probability',
-  'top_k_json',
-  'verdict',
-  'corrected_label',
-  'note',
-  'has_photo',
-  'lat',
-  'lon',
-  'diagnosed_at',
-  'created_at',
-  'received_at',
-  'token_id',
-] as const;
-
 function baseQuery(db: Kysely<Database>) {
   return db
     .selectFrom('feedback as f')
     .leftJoin('review as r', 'r.feedback_id', 'f.id')
     .leftJoin('suggestion as s', 's.feedback_id', 'f.id')
-    .select(feedbackColumns.map((c) => `f.${c}` as const))
+    .select(FEEDBACK_COLUMNS.map((c) => `f.${c}` as const))
     .select([
       'r.decision as r_decision',
       'r.label as r_label',
@@ -61,7 +39,7 @@ function baseQuery(db: Kysely<Database>) {
 type JoinedRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['execute']>>[number];
 
 function split(row: JoinedRow): ReviewItemRow {
-  const feedback = Object.fromEntries(feedbackColumns.map((c) => [c, row[c]])) as unknown as FeedbackTable;
+  const feedback = Object.fromEntries(FEEDBACK_COLUMNS.map((c) => [c, row[c]])) as unknown as FeedbackTable;
   feedback.predicted_probability = Number(feedback.predicted_probability);
   feedback.has_photo = Number(feedback.has_photo);
   return {

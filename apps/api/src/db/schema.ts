@@ -23,6 +23,29 @@ export interface FeedbackTable {
   token_id: string;
 }
 
+/** Every column of the feedback table, in migration order; reads and the SQLite hot-path insert share it. */
+export const FEEDBACK_COLUMNS = [
+  'id',
+  'device_id',
+  'app_version',
+  'bundle_version',
+  'prediction_kind',
+  'predicted_crop',
+  'predicted_label',
+  'predicted_probability',
+  'top_k_json',
+  'verdict',
+  'corrected_label',
+  'note',
+  'has_photo',
+  'lat',
+  'lon',
+  'diagnosed_at',
+  'created_at',
+  'received_at',
+  'token_id',
+] as const satisfies readonly (keyof FeedbackTable)[];
+
 export interface ReviewTable {
   feedback_id: string;
   /** 'label': the agronomist gave `label`; 'unusable': photo cannot be labelled; 'skip': look again later. */

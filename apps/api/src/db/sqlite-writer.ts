@@ -4,32 +4,11 @@
 import type { FeedbackRecord } from '@leafcheck/sync';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import { toRow } from './feedback-store.ts';
-
-const COLUMNS = [
-  'id',
-  'device_id',
-  'app_version',
-  'bundle_version',
-  'prediction_kind',
-  'predicted_crop',
-  'predicted_label',
-  'predicted_probability',
-  'top_k_json',
-  'verdict',
-  'corrected_label',
-  'note',
-  'has_photo',
-  'lat',
-  'lon',
-  'diagnosed_at',
-  'created_at',
-  'received_at',
-  'token_id',
-] as const;
+import { FEEDBACK_COLUMNS } from './schema.ts';
 
 export function sqliteFeedbackWriter(database: SqliteDatabase) {
   const insert = database.prepare(
-    `insert into feedback (${COLUMNS.join(', ')}) values (${COLUMNS.map((c) => `@${c}`).join(', ')}) on conflict (id) do nothing`,
+    `insert into feedback (${FEEDBACK_COLUMNS.join(', ')}) values (${FEEDBACK_COLUMNS.map((c) => `@${c}`).join(', ')}) on conflict (id) do nothing`,
   );
   const exists = database.prepare('select 1 from feedback where id = ?').pluck();
   const insertAll = database.transaction((rows: ReturnType<typeof toRow>[]) => {
