@@ -3,7 +3,7 @@
 // plain resolve URLs. Bundles are verified before upload, as in the local registry.
 import { listFiles, uploadFiles } from '@huggingface/hub';
 import { type BundleSource, type TrustedKey, verifyBundle } from '@leafcheck/bundle';
-import { type BundleRegistry, type PublishedBundle, RegistryError } from './registry.ts';
+import { type BundleRegistry, describePublished, type PublishedBundle, RegistryError, republished } from './registry.ts';
 import { compareVersions } from './semver.ts';
 
 export interface HubRegistryOptions {
@@ -44,20 +44,8 @@ export function hubRegistry(options: HubRegistryOptions): BundleRegistry {
       const verified = await verifyBundle(source, options.trusted);
       const version = verified.manifest.bundleVersion;
       const existing = await meta(version);
-      if (existing) {
-        const stored = await get(`${version}/manifest.json`);
-        const mine = verified.files.get('manifest.json') as Uint8Array;
-        if (stored && stored.length === mine.length && stored.every((b, i) => b === mine[i])) return existing;
-        throw new RegistryError(`bundle version ${version} is already published with different content; bump bundleVersion`);
-      }
-      const published: PublishedBundle = {
-        version,
-        createdAt: verified.manifest.createdAt,
-        publishedAt: now().toISOString(),
-        keyId: verified.signedBy.keyId,
-        metrics: verified.manifest.metrics,
-        files: [...verified.files.keys()].sort(),
-      };
+      if (existing) return republished(existing, await get(`${version}/manifest.json`), verified);
+      const published = describePublished(verified, now());
       const files = [...verified.files].map(([name, bytes]) => ({
         path: `${version}/${name}`,
         content: new Blob([bytes as Uint8Array<ArrayBuffer>]),

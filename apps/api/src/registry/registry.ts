@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BundleSource, type TrustedKey, verifyBundle } from '@leafcheck/bundle';
+import { type BundleSource, type TrustedKey, type VerifiedBundle, verifyBundle } from '@leafcheck/bundle';
 import { compareVersions } from './semver.ts';
 
 export interface PublishedBundle {
@@ -33,6 +33,25 @@ const VERSION = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/;
 const FILE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const sameBytes = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 
+/** Publishing is idempotent for identical bytes; a version never changes content. Shared by every registry backend. */
+export function republished(existing: PublishedBundle, storedManifest: Uint8Array | null, verified: VerifiedBundle): PublishedBundle {
+  if (storedManifest && sameBytes(storedManifest, verified.files.get('manifest.json') as Uint8Array)) return existing;
+  throw new RegistryError(
+    `bundle version ${verified.manifest.bundleVersion} is already published with different content; bump bundleVersion`,
+  );
+}
+
+export function describePublished(verified: VerifiedBundle, publishedAt: Date): PublishedBundle {
+  return {
+    version: verified.manifest.bundleVersion,
+    createdAt: verified.manifest.createdAt,
+    publishedAt: publishedAt.toISOString(),
+    keyId: verified.signedBy.keyId,
+    metrics: verified.manifest.metrics,
+    files: [...verified.files.keys()].sort(),
+  };
+}
+
 export function localRegistry(dir: string, trusted: readonly TrustedKey[], now: () => Date = () => new Date()): BundleRegistry {
   const readMeta = async (version: string): Promise<PublishedBundle | null> => {
     try {
@@ -48,17 +67,9 @@ export function localRegistry(dir: string, trusted: readonly TrustedKey[], now: 
       const existing = await readMeta(version);
       if (existing) {
         const stored = await readFile(join(dir, version, 'manifest.json'));
-        if (sameBytes(new Uint8Array(stored), verified.files.get('manifest.json') as Uint8Array)) return existing;
-        throw new RegistryError(`bundle version ${version} is already published with different content; bump bundleVersion`);
+        return republished(existing, new Uint8Array(stored), verified);
       }
-      const meta: PublishedBundle = {
-        version,
-        createdAt: verified.manifest.createdAt,
-        publishedAt: now().toISOString(),
-        keyId: verified.signedBy.keyId,
-        metrics: verified.manifest.metrics,
-        files: [...verified.files.keys()].sort(),
-      };
+      const meta = describePublished(verified, now());
       // Stage, then rename: readers never see a half-written version.
       const staging = join(dir, `.staging-${randomBytes(6).toString('hex')}`);
       await mkdir(staging, { recursive: true });
