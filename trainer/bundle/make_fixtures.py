@@ -1,7 +1,8 @@
 """Regenerate the contract fixtures in packages/bundle/fixtures (run: python -m trainer.bundle.make_fixtures).
 
-Tiny real ONNX models, a bundle signed here with a throwaway key (its private half is discarded),
-and the manifest cases both languages' tests check. The TypeScript twin writes signed-by-ts/.
+Tiny real ONNX models (one per head, and one shared graph with both heads), a bundle signed here with a throwaway
+key (its private half is discarded, so every run signs with a new key) that uses the shared graph, and the manifest
+cases both languages' tests check. The TypeScript twin writes signed-by-ts/ (two model files).
 """
 
 from __future__ import annotations
@@ -32,26 +33,37 @@ TAXONOMY = {
 SPECIES_LABELS = ["Bean", "Tomato", "Background_without_leaves"]
 DISEASE_LABELS = ["Bean___Angular_leaf_spot", "Bean___healthy", "Tomato___Late_blight", "Tomato___healthy"]
 SIZE = 32
+SHARED = "leafnet.onnx"  # the Python-signed bundle: one graph, outputs species_logits and disease_logits
 
 
 def tiny_model(num_classes: int, seed: int) -> onnx.ModelProto:
     """uint8 NHWC image -> mean colour -> linear layer -> logits. Real ONNX, a few hundred bytes."""
-    rng = np.random.default_rng(seed)
-    weight = numpy_helper.from_array(rng.normal(size=(3, num_classes)).astype(np.float32) / 64, "weight")
-    bias = numpy_helper.from_array(rng.normal(size=(num_classes,)).astype(np.float32), "bias")
+    return tiny_graph([("logits", num_classes, seed)])
+
+
+def tiny_graph(heads: list[tuple[str, int, int]]) -> onnx.ModelProto:
+    """tiny_model with one linear layer per (output name, classes, seed) on the same mean colour: with several heads,
+    one shared graph whose outputs equal the separate tiny models' logits for the same seeds."""
     axes = numpy_helper.from_array(np.array([1, 2], dtype=np.int64), "axes")
     nodes = [
         helper.make_node("Cast", ["image"], ["pixels"], to=TensorProto.FLOAT),
         helper.make_node("ReduceMean", ["pixels", "axes"], ["colour"], keepdims=0),
-        helper.make_node("MatMul", ["colour", "weight"], ["scores"]),
-        helper.make_node("Add", ["scores", "bias"], ["logits"]),
     ]
+    weights, outputs = [], []
+    for output, num_classes, seed in heads:
+        prefix = "" if len(heads) == 1 else output.removesuffix("logits")
+        rng = np.random.default_rng(seed)
+        weights.append(numpy_helper.from_array(rng.normal(size=(3, num_classes)).astype(np.float32) / 64, f"{prefix}weight"))
+        weights.append(numpy_helper.from_array(rng.normal(size=(num_classes,)).astype(np.float32), f"{prefix}bias"))
+        nodes.append(helper.make_node("MatMul", ["colour", f"{prefix}weight"], [f"{prefix}scores"]))
+        nodes.append(helper.make_node("Add", [f"{prefix}scores", f"{prefix}bias"], [output]))
+        outputs.append(helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", num_classes]))
     graph = helper.make_graph(
         nodes,
         "tiny",
         [helper.make_tensor_value_info("image", TensorProto.UINT8, ["batch", SIZE, SIZE, 3])],
-        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", num_classes])],
-        initializer=[weight, bias, axes],
+        outputs,
+        initializer=[*weights, axes],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
     model.ir_version = 9
@@ -59,7 +71,7 @@ def tiny_model(num_classes: int, seed: int) -> onnx.ModelProto:
     return model
 
 
-def _model_entry(file: str, labels: list[str], temperature: float) -> dict[str, Any]:
+def _model_entry(file: str, output: str, labels: list[str], temperature: float) -> dict[str, Any]:
     return {
         "file": file,
         "sha256": "0" * 64,
@@ -72,7 +84,7 @@ def _model_entry(file: str, labels: list[str], temperature: float) -> dict[str, 
             "width": SIZE,
             "resize": "center-crop-bilinear",
         },
-        "output": {"name": "logits", "labels": labels},
+        "output": {"name": output, "labels": labels},
         "temperature": temperature,
     }
 
@@ -83,8 +95,8 @@ def base_manifest() -> dict[str, Any]:
         "bundleVersion": "0.0.1-fixture",
         "createdAt": "2026-11-29T12:00:00Z",
         "models": {
-            "species": _model_entry("species.onnx", SPECIES_LABELS, 1.25),
-            "disease": _model_entry("disease.onnx", DISEASE_LABELS, 0.875),
+            "species": _model_entry(SHARED, "species_logits", SPECIES_LABELS, 1.25),
+            "disease": _model_entry(SHARED, "disease_logits", DISEASE_LABELS, 0.875),
         },
         "files": {},
         "taxonomy": TAXONOMY,
@@ -115,40 +127,52 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 _DELETE = object()
 
-# name -> (mutation path, new value, expected error code, text both languages' messages contain)
-INVALID_CASES: dict[str, tuple[str, Any, str, str]] = {
-    "format-version-2": ("formatVersion", 2, "UNSUPPORTED_FORMAT_VERSION", "format version 2"),
-    "missing-disease-model": ("models/disease", _DELETE, "MANIFEST_SCHEMA", "/models"),
-    "bad-sha256": ("models/species/sha256", "xyz", "MANIFEST_SCHEMA", "/models/species/sha256"),
-    "negative-temperature": ("models/species/temperature", -1, "MANIFEST_SCHEMA", "/models/species/temperature"),
-    "threshold-above-one": ("thresholds/disease", 1.5, "MANIFEST_SCHEMA", "/thresholds/disease"),
-    "nchw-layout": ("models/disease/input/layout", "NCHW", "MANIFEST_SCHEMA", "/models/disease/input/layout"),
-    "path-in-file-name": ("models/species/file", "../evil.onnx", "MANIFEST_SCHEMA", "/models/species/file"),
+# name -> ({mutation path: new value}, expected error code, text both languages' messages contain)
+INVALID_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
+    "format-version-2": ({"formatVersion": 2}, "UNSUPPORTED_FORMAT_VERSION", "format version 2"),
+    "missing-disease-model": ({"models/disease": _DELETE}, "MANIFEST_SCHEMA", "/models"),
+    "bad-sha256": ({"models/species/sha256": "xyz"}, "MANIFEST_SCHEMA", "/models/species/sha256"),
+    "negative-temperature": ({"models/species/temperature": -1}, "MANIFEST_SCHEMA", "/models/species/temperature"),
+    "threshold-above-one": ({"thresholds/disease": 1.5}, "MANIFEST_SCHEMA", "/thresholds/disease"),
+    "nchw-layout": ({"models/disease/input/layout": "NCHW"}, "MANIFEST_SCHEMA", "/models/disease/input/layout"),
+    "path-in-file-name": ({"models/species/file": "../evil.onnx"}, "MANIFEST_SCHEMA", "/models/species/file"),
     "bad-signature-encoding": (
-        "signature",
-        {"algorithm": "Ed25519", "keyId": "0123456789abcdef", "value": "not base64"},
+        {"signature": {"algorithm": "Ed25519", "keyId": "0123456789abcdef", "value": "not base64"}},
         "MANIFEST_SCHEMA",
         "/signature/value",
     ),
     "disease-under-wrong-crop": (
-        "taxonomy/crops/Bean",
-        ["Bean___Angular_leaf_spot", "Tomato___healthy"],
+        {"taxonomy/crops/Bean": ["Bean___Angular_leaf_spot", "Tomato___healthy"]},
         "LABELS_INCONSISTENT",
         'listed under crop "Bean"',
     ),
     "species-missing-not-a-leaf": (
-        "models/species/output/labels",
-        ["Bean", "Tomato", "Weeds"],
+        {"models/species/output/labels": ["Bean", "Tomato", "Weeds"]},
         "LABELS_INCONSISTENT",
         "species labels",
     ),
     "disease-label-unknown": (
-        "models/disease/output/labels",
-        [*DISEASE_LABELS, "Bean___Mystery"],
+        {"models/disease/output/labels": [*DISEASE_LABELS, "Bean___Mystery"]},
         "LABELS_INCONSISTENT",
         "Bean___Mystery",
     ),
+    "shared-model-different-hash": (
+        {"models/disease/file": SHARED, "models/disease/sha256": "0" * 64},
+        "LABELS_INCONSISTENT",
+        "differ in sha256, bytes or input",
+    ),
+    "shared-model-same-output": (
+        {"models/species/output/name": "logits", "models/disease/output/name": "logits"},
+        "LABELS_INCONSISTENT",
+        "read the same output",
+    ),
 }
+
+
+def mutated(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    for path, value in changes.items():
+        doc = _set(doc, path, value)
+    return doc
 
 
 def main() -> None:
@@ -157,6 +181,8 @@ def main() -> None:
     models_dir.mkdir(exist_ok=True)
     onnx.save(tiny_model(len(SPECIES_LABELS), 1), models_dir / "species.onnx")
     onnx.save(tiny_model(len(DISEASE_LABELS), 2), models_dir / "disease.onnx")
+    heads = [("species_logits", len(SPECIES_LABELS), 1), ("disease_logits", len(DISEASE_LABELS), 2)]
+    onnx.save(tiny_graph(heads), models_dir / SHARED)
     # The real advice for the fixture's classes, so bundle consumers see schema-valid entries.
     full = parse_advice(ADVICE_PATH.read_text(encoding="utf-8"))
     advice = select_advice(full, [*DISEASE_LABELS, str(TAXONOMY["notALeaf"])])
@@ -170,7 +196,7 @@ def main() -> None:
         signed = write_bundle(
             bundle_dir,
             base_manifest(),
-            {"species": models_dir / "species.onnx", "disease": models_dir / "disease.onnx"},
+            {"species": models_dir / SHARED, "disease": models_dir / SHARED},
             {"advice.json": advice_path, "model-card.md": card_path},
             key,
         )
@@ -181,8 +207,8 @@ def main() -> None:
     manifests.mkdir(exist_ok=True)
     (manifests / "valid.json").write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n")
     cases = []
-    for name, (path, value, code, contains) in INVALID_CASES.items():
-        (manifests / f"{name}.json").write_text(json.dumps(_set(signed, path, value), indent=2) + "\n")
+    for name, (changes, code, contains) in INVALID_CASES.items():
+        (manifests / f"{name}.json").write_text(json.dumps(mutated(signed, changes), indent=2) + "\n")
         cases.append({"file": f"{name}.json", "code": code, "contains": contains})
     (manifests / "not-json.json").write_text('{"formatVersion": 1,')
     cases.append({"file": "not-json.json", "code": "MANIFEST_NOT_JSON", "contains": "not valid JSON"})

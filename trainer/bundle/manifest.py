@@ -44,7 +44,11 @@ def validate_manifest(data: Any) -> dict[str, Any]:
 
 
 def check_label_consistency(manifest: dict[str, Any]) -> None:
-    """Species labels are the crops plus not-a-leaf; disease labels are exactly the taxonomy's classes."""
+    """Species labels are the crops plus not-a-leaf; disease labels are exactly the taxonomy's classes.
+
+    The two models may name the same file (one graph, two outputs) if they agree on its hash, size and input and
+    read different outputs; otherwise no file is listed twice.
+    """
     crops: dict[str, list[str]] = manifest["taxonomy"]["crops"]
     not_a_leaf: str = manifest["taxonomy"]["notALeaf"]
 
@@ -73,7 +77,16 @@ def check_label_consistency(manifest: dict[str, Any]) -> None:
             "disease labels must be the taxonomy classes "
             f"(missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'})"
         )
-    names = [manifest["models"]["species"]["file"], manifest["models"]["disease"]["file"], *manifest["files"].keys()]
+    sp, di = manifest["models"]["species"], manifest["models"]["disease"]
+    model_files = [sp["file"]]
+    if sp["file"] == di["file"]:  # one graph with two outputs: the same bytes, read at two different outputs
+        if (sp["sha256"], sp["bytes"], sp["input"]) != (di["sha256"], di["bytes"], di["input"]):
+            fail(f'models.species and models.disease share "{sp["file"]}" but differ in sha256, bytes or input')
+        if sp["output"]["name"] == di["output"]["name"]:
+            fail(f'models.species and models.disease share "{sp["file"]}" but read the same output "{sp["output"]["name"]}"')
+    else:
+        model_files.append(di["file"])
+    names = [*model_files, *manifest["files"].keys()]
     dups = [n for i, n in enumerate(names) if n in names[:i]]
     if dups:
         fail(f'file "{dups[0]}" is listed twice')

@@ -76,10 +76,12 @@ def verify_bundle(directory: Path, trusted: list[TrustedKey]) -> VerifiedBundle:
         raise BundleError("MANIFEST_NOT_JSON", "manifest.json is not valid UTF-8 text", "manifest.json") from err
     manifest = parse_manifest(text)
     signed_by = verify_manifest_signature(manifest, trusted)
+    checked: dict[str, bytes] = {}  # a graph shared by both models is read and hashed once
     for kind in ("species", "disease"):
         model = manifest["models"][kind]
-        data = _checked_file(directory, model["file"], model["bytes"], model["sha256"])
-        check_label_count(kind, model, data)
+        if model["file"] not in checked:
+            checked[model["file"]] = _checked_file(directory, model["file"], model["bytes"], model["sha256"])
+        check_label_count(kind, model, checked[model["file"]])
     for name, ref in manifest["files"].items():
         _checked_file(directory, name, ref["bytes"], ref["sha256"])
     _check_advice(manifest, (directory / "advice.json").read_bytes())

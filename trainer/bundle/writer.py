@@ -26,16 +26,22 @@ def write_bundle(
 ) -> dict[str, Any]:
     """`manifest` holds everything but file hashes and the signature; those are computed here.
 
-    model_files maps "species"/"disease" to the ONNX file; extra_files maps bundle file names
-    (advice.json, model-card.md, ...) to their sources.
+    model_files maps "species"/"disease" to the ONNX file (both to the same one when the manifest entries share a
+    graph); extra_files maps bundle file names (advice.json, model-card.md, ...) to their sources. Files that a
+    bundle previously written to out_dir listed and this one does not are removed.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
+    previous = _listed(out_dir)
     full = json.loads(json.dumps(manifest))
     full.pop("signature", None)
+    sources: dict[str, Path] = {}
     for kind, src in model_files.items():
         name = full["models"][kind]["file"]
-        if src.resolve() != (out_dir / name).resolve():
+        if name in sources and sources[name].resolve() != src.resolve():
+            raise ValueError(f"{name} is named by two models but given two sources: {sources[name]} and {src}")
+        if name not in sources and src.resolve() != (out_dir / name).resolve():
             shutil.copyfile(src, out_dir / name)
+        sources[name] = src
         full["models"][kind].update(_ref(out_dir / name))
     full["files"] = {}
     for name, src in extra_files.items():
@@ -44,4 +50,16 @@ def write_bundle(
         full["files"][name] = _ref(out_dir / name)
     signed = sign_manifest(validate_manifest(full), key)
     (out_dir / "manifest.json").write_text(json.dumps(signed, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for stale in previous - _listed(out_dir):
+        (out_dir / stale).unlink(missing_ok=True)
     return signed
+
+
+def _listed(directory: Path) -> set[str]:
+    """The file names a bundle's manifest.json lists (none when there is no readable manifest)."""
+    try:
+        m = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
+        names = {m["models"][k]["file"] for k in ("species", "disease")} | set(m["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    return {n for n in names if isinstance(n, str) and n == Path(n).name}
