@@ -91,7 +91,9 @@ for (const img of images) {
   const bytes = new Uint8Array(readFileSync(img.path));
   nodeResults.push(await node.pipeline.diagnose([bytes]));
   const t = (await node.pipeline.prepare(bytes)).disease;
-  nodeDisease.push(Array.from(calibratedSoftmax(await node.runner.run('disease', t.data, t.dims), dm.temperature)));
+  nodeDisease.push(
+    Array.from(calibratedSoftmax((await node.runner.run(['disease'], t.data, t.dims)).disease as Float32Array, dm.temperature)),
+  );
 }
 await node.release();
 

@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { type TrustedKey, type VerifiedBundle, verifyBundle } from '@leafcheck/bundle';
 import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import {
+  createModelRunner,
   createPipeline,
   DiagnosisError,
   type ImageDecoder,
   jpegDecodeScale,
-  type ModelKind,
   type ModelRunner,
+  ortSessions,
   type Pipeline,
+  type ReleasableRunner,
 } from '@leafcheck/diagnosis';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
@@ -57,28 +59,14 @@ const NODE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
 };
 
-export async function createNodeRunner(
-  bundle: VerifiedBundle,
-  options: ort.InferenceSession.SessionOptions = {},
-): Promise<ModelRunner & { release(): Promise<void> }> {
-  const sessions = {} as Record<ModelKind, ort.InferenceSession>;
-  for (const kind of ['species', 'disease'] as const) {
-    const bytes = bundle.files.get(bundle.manifest.models[kind].file);
-    if (!bytes) throw new Error(`${kind} model missing from the verified bundle`);
-    sessions[kind] = await ort.InferenceSession.create(bytes, { ...NODE_SESSION_OPTIONS, ...options });
-  }
-  return {
-    async run(kind, input, dims) {
-      const m = bundle.manifest.models[kind];
-      const out = await sessions[kind].run({ [m.input.name]: new ort.Tensor('uint8', input, [...dims]) });
-      const t = out[m.output.name];
-      if (t?.type !== 'float32') throw new Error(`${kind} model output "${m.output.name}" is missing or not float32`);
-      return t.data as Float32Array;
-    },
-    async release() {
-      await Promise.all(Object.values(sessions).map((s) => s.release()));
-    },
-  };
+export function createNodeRunner(bundle: VerifiedBundle, options: ort.InferenceSession.SessionOptions = {}): Promise<ReleasableRunner> {
+  return createModelRunner(
+    bundle,
+    ortSessions({
+      createSession: (bytes) => ort.InferenceSession.create(bytes, { ...NODE_SESSION_OPTIONS, ...options }),
+      uint8Tensor: (data, dims) => new ort.Tensor('uint8', data, dims),
+    }),
+  );
 }
 
 /** A public key file ({ keyId, publicKeyHex }, as the fixtures' *.key.json) to trust besides the shipped ones. */

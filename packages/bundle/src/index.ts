@@ -14,6 +14,7 @@ export { canonicalJson } from './canonical-json.ts';
 export { BundleError, type BundleErrorCode } from './errors.ts';
 export { checkLabelConsistency, parseManifest, SUPPORTED_FORMAT_VERSIONS, validateManifest } from './manifest.ts';
 export type { BundleManifest, Model } from './manifest.types.ts';
+export { type ModelGraph, type ModelKind, modelGraphs, sharesOneGraph } from './model-graphs.ts';
 export { type OnnxSignature, type OnnxValueInfo, readOnnxSignature } from './onnx-shape.ts';
 export { generateKeyPair, keyIdOf, signedBytes, signManifest, type TrustedKey, verifyManifestSignature } from './signature.ts';
 export { DEFAULT_TRUSTED_KEYS } from './trusted-keys.ts';

@@ -1,5 +1,6 @@
 import { Validator } from '@cfworker/json-schema';
 import schema from '../schema/manifest.schema.json' with { type: 'json' };
+import { canonicalJson } from './canonical-json.ts';
 import { BundleError } from './errors.ts';
 import type { BundleManifest } from './manifest.types.ts';
 
@@ -70,7 +71,17 @@ export function checkLabelConsistency(manifest: BundleManifest): void {
       `disease labels must be the taxonomy classes (missing: ${missingDisease.join(', ') || 'none'}; unexpected: ${extraDisease.join(', ') || 'none'})`,
     );
   }
-  const names = [manifest.models.species.file, manifest.models.disease.file, ...Object.keys(manifest.files)];
+  const { species: sp, disease: di } = manifest.models;
+  if (sp.file === di.file) {
+    // One graph with two outputs (a shared backbone): the two entries must describe the same file.
+    if (sp.sha256 !== di.sha256 || sp.bytes !== di.bytes || canonicalJson(sp.input) !== canonicalJson(di.input)) {
+      fail(`models.species and models.disease share "${sp.file}" but differ in sha256, bytes or input`);
+    }
+    if (sp.output.name === di.output.name) {
+      fail(`models.species and models.disease share "${sp.file}" but read the same output "${sp.output.name}"`);
+    }
+  }
+  const names = [...new Set([sp.file, di.file]), ...Object.keys(manifest.files)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) fail(`file "${dup}" is listed twice`);
 }

@@ -14,6 +14,9 @@ export interface BundleManifest {
   formatVersion: 1;
   bundleVersion: string;
   createdAt: string;
+  /**
+   * The species and disease models. Both may name the same file: one ONNX graph with a shared backbone and two outputs (same sha256, bytes and input; different output names), so the backbone runs once.
+   */
   models: {
     species: Model;
     disease: Model;

@@ -3,6 +3,7 @@ import { sha256Hex } from './bytes.ts';
 import { BundleError } from './errors.ts';
 import { parseManifest } from './manifest.ts';
 import type { BundleManifest, Model } from './manifest.types.ts';
+import type { ModelKind } from './model-graphs.ts';
 import { readOnnxSignature } from './onnx-shape.ts';
 import { type TrustedKey, verifyManifestSignature } from './signature.ts';
 
@@ -19,7 +20,7 @@ export interface VerifiedBundle {
   files: ReadonlyMap<string, Uint8Array>;
 }
 
-export function modelEntries(manifest: BundleManifest): [kind: 'species' | 'disease', model: Model][] {
+export function modelEntries(manifest: BundleManifest): [kind: ModelKind, model: Model][] {
   return [
     ['species', manifest.models.species],
     ['disease', manifest.models.disease],
@@ -92,9 +93,12 @@ export async function verifyBundle(source: BundleSource, trusted: readonly Trust
   const signedBy = verifyManifestSignature(manifest, trusted);
 
   const files = new Map<string, Uint8Array>([['manifest.json', manifestBytes]]);
+  const models = new Map<string, Uint8Array>();
   for (const [kind, model] of modelEntries(manifest)) {
-    const bytes = await checkedFile(source, model.file, model.bytes, model.sha256);
+    // A shared graph (both models in one file) is read and hashed once.
+    const bytes = models.get(model.file) ?? (await checkedFile(source, model.file, model.bytes, model.sha256));
     checkLabelCount(kind, model, bytes);
+    models.set(model.file, bytes);
     files.set(model.file, bytes);
   }
   for (const [name, ref] of Object.entries(manifest.files)) {

@@ -57,10 +57,10 @@ async function verifyInPage(tamper: string | null) {
 }
 
 it('verifies a Python-signed bundle in Chromium', async () => {
-  expect(await verifyInPage(null)).toEqual({ ok: true, version: '0.0.1-fixture', files: 5 });
+  expect(await verifyInPage(null)).toEqual({ ok: true, version: '0.0.1-fixture', files: 4 });
 });
 
-it.each(['species.onnx', 'disease.onnx', 'advice.json', 'manifest.json'])('names %s when one of its bytes flips', async (name) => {
+it.each(['leafnet.onnx', 'advice.json', 'manifest.json'])('names %s when one of its bytes flips', async (name) => {
   const result = await verifyInPage(name);
   expect(result.ok).toBe(false);
   expect(result.file).toBe(name);

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BundleError } from '../src/errors.ts';
+import type { BundleManifest } from '../src/manifest.types.ts';
 import { dirSource, writeSignedBundle } from '../src/node.ts';
 import { generateKeyPair } from '../src/signature.ts';
 import { verifyBundle } from '../src/verify.ts';
@@ -27,7 +28,8 @@ describe('cross-language signatures', () => {
   it('verifies the bundle signed by Python', async () => {
     const v = await verifyBundle(dirSource(join(FIXTURES, 'signed-by-python')), [fixtureKey('signed-by-python')]);
     expect(v.signedBy.keyId).toBe(fixtureKey('signed-by-python').keyId);
-    expect([...v.files.keys()].sort()).toEqual(['advice.json', 'disease.onnx', 'manifest.json', 'model-card.md', 'species.onnx']);
+    // One graph with a shared backbone and two outputs, read once.
+    expect([...v.files.keys()].sort()).toEqual(['advice.json', 'leafnet.onnx', 'manifest.json', 'model-card.md']);
   });
 
   it('verifies the bundle signed by TypeScript', async () => {
@@ -42,15 +44,22 @@ describe('cross-language signatures', () => {
 });
 
 describe('tampering', () => {
-  const files = ['species.onnx', 'disease.onnx', 'advice.json', 'model-card.md'];
+  // The Python fixture has one shared graph; the TypeScript one has a file per model.
+  const files = [
+    ['signed-by-python', 'leafnet.onnx'],
+    ['signed-by-python', 'advice.json'],
+    ['signed-by-python', 'model-card.md'],
+    ['signed-by-ts', 'species.onnx'],
+    ['signed-by-ts', 'disease.onnx'],
+  ] as const;
 
-  it.each(files)('a flipped byte anywhere in %s names that file', async (name) => {
-    const dir = copyOfBundle('signed-by-python');
+  it.each(files)('a flipped byte anywhere in %s/%s names that file', async (bundle, name) => {
+    const dir = copyOfBundle(bundle);
     const size = readFileSync(join(dir, name)).byteLength;
     const offsets = [0, 1, Math.floor(size / 3), Math.floor(size / 2), size - 2, size - 1];
     for (const offset of offsets) {
       flipByte(join(dir, name), offset);
-      const err = await failure(dir);
+      const err = await failure(dir, [fixtureKey(bundle)]);
       expect(err.code).toBe('FILE_HASH_MISMATCH');
       expect(err.file).toBe(name);
       expect(err.message).toContain(name);
@@ -82,11 +91,11 @@ describe('tampering', () => {
 
   it('a half-downloaded model gives a size mismatch naming the file', async () => {
     const dir = copyOfBundle('signed-by-python');
-    const data = readFileSync(join(dir, 'disease.onnx'));
-    writeFileSync(join(dir, 'disease.onnx'), data.subarray(0, data.byteLength >> 1));
+    const data = readFileSync(join(dir, 'leafnet.onnx'));
+    writeFileSync(join(dir, 'leafnet.onnx'), data.subarray(0, data.byteLength >> 1));
     const err = await failure(dir);
     expect(err.code).toBe('FILE_SIZE_MISMATCH');
-    expect(err.message).toMatch(/^disease\.onnx is \d+ bytes but the manifest says \d+/);
+    expect(err.message).toMatch(/^leafnet\.onnx is \d+ bytes but the manifest says \d+/);
   });
 
   it('a missing file and a missing manifest are named', async () => {
@@ -105,16 +114,31 @@ describe('tampering', () => {
     expect((await failure(dir)).code).toBe('SIGNATURE_MISSING');
   });
 
-  it('a label count that does not match the model output is refused', async () => {
+  /** The Python fixture with its manifest changed and signed again, so only the change can fail. */
+  async function resignedFailure(change: (m: BundleManifest) => void): Promise<BundleError> {
     const dir = copyOfBundle('signed-by-python');
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-    m.models.species.file = 'disease.onnx'; // 4 outputs, 3 species labels
-    m.models.disease.file = 'species.onnx';
+    change(m);
     const key = generateKeyPair();
     await writeSignedBundle(dir, m, key.privateKeyHex);
-    const err = await failure(dir, [key]);
+    return failure(dir, [key]);
+  }
+
+  it('a label count that does not match the model output is refused', async () => {
+    const err = await resignedFailure((m) => {
+      m.models.species.output.name = 'disease_logits'; // 4 outputs, 3 species labels
+      m.models.disease.output.name = 'species_logits';
+    });
     expect(err.code).toBe('LABEL_COUNT_MISMATCH');
-    expect(err.message).toBe('disease.onnx: the species model outputs 4 classes but the manifest lists 3 labels');
+    expect(err.message).toBe('leafnet.onnx: the species model outputs 4 classes but the manifest lists 3 labels');
+  });
+
+  it('an output the shared graph does not have is refused, naming it', async () => {
+    const err = await resignedFailure((m) => {
+      m.models.disease.output.name = 'logits';
+    });
+    expect(err.code).toBe('MODEL_UNREADABLE');
+    expect(err.message).toBe('leafnet.onnx has no output named "logits"');
   });
 });
 

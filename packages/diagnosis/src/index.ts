@@ -1,3 +1,4 @@
+export type { ModelKind } from '@leafcheck/bundle';
 export { type AdviceBook, lookupAdvice, parseAdvice } from './advice.ts';
 export { calibratedSoftmax, pick } from './calibrate.ts';
 export { argmax, countAgreeing, meanProbabilities } from './combine.ts';
@@ -5,9 +6,20 @@ export { type CropReading, type Decision, decide, ranked, readCrop, type Thresho
 export { DiagnosisError, type DiagnosisErrorCode, throwIfAborted } from './errors.ts';
 export { type Orientation, readExifOrientation } from './exif.ts';
 export { type RawImage, type RgbImage, toRgb } from './image.ts';
+export {
+  createModelRunner,
+  type GraphSession,
+  type InputDims,
+  type Logits,
+  type ModelRunner,
+  type OpenSession,
+  type OrtBinding,
+  ortSessions,
+  type ReleasableRunner,
+} from './model-runner.ts';
 export { applyOrientation } from './orient.ts';
 export { createPipeline, DEFAULT_MAX_BYTES, type DiagnoseRequest, type Pipeline, type PipelineOptions } from './pipeline.ts';
-export { type DecodeRequest, type ImageDecoder, jpegDecodeScale, type ModelKind, type ModelRunner } from './platform.ts';
+export { type DecodeRequest, type ImageDecoder, jpegDecodeScale } from './platform.ts';
 export { centerCropResize, centerSquare } from './resize.ts';
 export { type ImageFormat, type ImageHeader, readImageHeader } from './sniff.ts';
 export type * from './types.ts';

@@ -1,4 +1,4 @@
-import type { BundleManifest } from '@leafcheck/bundle';
+import { type BundleManifest, type ModelKind, sharesOneGraph } from '@leafcheck/bundle';
 import { type AdviceBook, lookupAdvice, parseAdvice } from './advice.ts';
 import { calibratedSoftmax, pick } from './calibrate.ts';
 import { argmax, countAgreeing, meanProbabilities } from './combine.ts';
@@ -6,8 +6,9 @@ import { decide, ranked, readCrop } from './decide.ts';
 import { DiagnosisError, throwIfAborted } from './errors.ts';
 import { readExifOrientation } from './exif.ts';
 import { toRgb } from './image.ts';
+import type { Logits, ModelRunner } from './model-runner.ts';
 import { applyOrientation } from './orient.ts';
-import type { ImageDecoder, ModelKind, ModelRunner } from './platform.ts';
+import type { ImageDecoder } from './platform.ts';
 import { centerCropResize } from './resize.ts';
 import { readImageHeader } from './sniff.ts';
 import type { Diagnosis } from './types.ts';
@@ -44,6 +45,7 @@ export function createPipeline(
   const notALeafIndex = species.output.labels.indexOf(manifest.taxonomy.notALeaf);
   const advice: AdviceBook = parseAdvice(bundle.files.get('advice.json'));
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const firstRun: readonly ModelKind[] = sharesOneGraph(manifest) ? ['species', 'disease'] : ['species'];
   const minShortSide = 2 * Math.max(species.input.height, species.input.width, disease.input.height, disease.input.width);
 
   /** Steps up to the model inputs, one photo. */
@@ -86,20 +88,23 @@ export function createPipeline(
     return tensors;
   }
 
-  async function runModel(kind: ModelKind, t: Tensor, signal: AbortSignal | undefined, stages: Stages): Promise<Float32Array> {
+  /** Runs the models asked for on one tensor and checks each answer's width. */
+  async function runModels(kinds: readonly ModelKind[], t: Tensor, signal: AbortSignal | undefined, stages: Stages) {
     throwIfAborted(signal);
     const t0 = performance.now();
-    let logits: Float32Array;
+    let logits: Logits;
     try {
-      logits = await runner.run(kind, t.data, t.dims);
+      logits = await runner.run(kinds, t.data, t.dims);
       stages.models += performance.now() - t0;
     } catch (err) {
       if (err instanceof DiagnosisError) throw err;
-      throw new DiagnosisError('MODEL_FAILED', `the ${kind} model failed: ${(err as Error).message}`);
+      throw new DiagnosisError('MODEL_FAILED', `the ${kinds.join(' and ')} model failed: ${(err as Error).message}`);
     }
-    const expected = manifest.models[kind].output.labels.length;
-    if (logits.length !== expected)
-      throw new DiagnosisError('MODEL_FAILED', `the ${kind} model gave ${logits.length} outputs, expected ${expected}`);
+    for (const kind of kinds) {
+      const expected = manifest.models[kind].output.labels.length;
+      const got = logits[kind]?.length ?? 0;
+      if (got !== expected) throw new DiagnosisError('MODEL_FAILED', `the ${kind} model gave ${got} outputs, expected ${expected}`);
+    }
     return logits;
   }
 
@@ -110,11 +115,15 @@ export function createPipeline(
     if (photos.length === 0) throw new DiagnosisError('IMAGE_UNREADABLE', 'no photo given');
     const inputs: Record<ModelKind, Tensor>[] = [];
     const speciesProbs: Float64Array[] = [];
+    // With one shared graph, the disease logits come with the species run at no extra cost.
+    const diseaseLogits: (Float32Array | undefined)[] = [];
     for (const photo of photos) {
       throwIfAborted(signal);
       const t = await prepare(photo, signal, stagesMs);
       inputs.push(t);
-      speciesProbs.push(calibratedSoftmax(await runModel('species', t.species, signal, stagesMs), species.temperature));
+      const logits = await runModels(firstRun, t.species, signal, stagesMs);
+      speciesProbs.push(calibratedSoftmax(logits.species as Float32Array, species.temperature));
+      diseaseLogits.push(logits.disease);
     }
     const base = {
       photos: { total: photos.length, agreeing: 0 },
@@ -137,15 +146,15 @@ export function createPipeline(
       };
     }
     // Photos without a leaf say nothing about the disease: combine only the leaf photos.
-    const leafInputs = inputs.filter((_, i) => isLeaf[i]);
     const speciesMean = meanProbabilities(speciesProbs.filter((_, i) => isLeaf[i]));
     const cropsRanked = ranked(species.output.labels, speciesMean);
     const crop = readCrop(cropsRanked, crops, request.crop);
     const cropDiseases = crops[crop.crop] ?? [];
     const indices = cropDiseases.map((d) => disease.output.labels.indexOf(d));
     const diseaseProbs: Float64Array[] = [];
-    for (const t of leafInputs) {
-      const logits = await runModel('disease', t.disease, signal, stagesMs);
+    for (const [i, t] of inputs.entries()) {
+      if (!isLeaf[i]) continue;
+      const logits = diseaseLogits[i] ?? ((await runModels(['disease'], t.disease, signal, stagesMs)).disease as Float32Array);
       // Softmax over the crop's own classes only: the disease read "within the crop".
       diseaseProbs.push(calibratedSoftmax(pick(logits, indices), disease.temperature));
     }

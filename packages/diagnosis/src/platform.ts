@@ -1,13 +1,6 @@
-// What the platform (browser worker or Node) plugs into the pipeline: a decoder and a model runner.
+// What the platform (browser worker or Node) plugs into the pipeline: a decoder (and a model runner, model-runner.ts).
 import type { RawImage } from './image.ts';
 import type { ImageHeader } from './sniff.ts';
-
-export type ModelKind = 'species' | 'disease';
-
-/** Runs one model on a uint8 NHWC tensor and returns its raw logits (onnxruntime-web or -node). */
-export interface ModelRunner {
-  run(kind: ModelKind, input: Uint8Array, dims: readonly [number, number, number, number]): Promise<Float32Array>;
-}
 
 export interface DecodeRequest {
   header: ImageHeader;

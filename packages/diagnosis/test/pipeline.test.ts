@@ -3,8 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { BundleManifest } from '@leafcheck/bundle';
 import { describe, expect, it } from 'vitest';
+import type { Logits, ModelRunner } from '../src/model-runner.ts';
 import { createPipeline } from '../src/pipeline.ts';
-import type { ImageDecoder, ModelRunner } from '../src/platform.ts';
+import type { ImageDecoder } from '../src/platform.ts';
 
 const manifest: BundleManifest = JSON.parse(
   readFileSync(new URL('../../bundle/fixtures/signed-by-python/manifest.json', import.meta.url), 'utf8'),
@@ -46,7 +47,7 @@ const bmpDecoder: ImageDecoder = {
 
 /** Mean colour -> logits: green means Bean, red means Tomato, blue means no leaf; bright means healthy. */
 const colourModel: ModelRunner = {
-  async run(kind, input) {
+  async run(kinds, input) {
     let r = 0;
     let g = 0;
     let b = 0;
@@ -58,8 +59,10 @@ const colourModel: ModelRunner = {
     const n = (input.length / 3) * 255;
     [r, g, b] = [r / n, g / n, b / n];
     const light = (r + g + b) / 3;
-    if (kind === 'species') return new Float32Array([10 * g, 10 * r, 10 * b]);
-    return new Float32Array([10 * (1 - light), 10 * light, 10 * (1 - light), 10 * light]);
+    const logits: Logits = {};
+    if (kinds.includes('species')) logits.species = new Float32Array([10 * g, 10 * r, 10 * b]);
+    if (kinds.includes('disease')) logits.disease = new Float32Array([10 * (1 - light), 10 * light, 10 * (1 - light), 10 * light]);
+    return logits;
   },
 };
 
@@ -128,13 +131,46 @@ describe('createPipeline', () => {
     await expect(pipeline.diagnose([GREEN_BRIGHT], { signal: ac.signal })).rejects.toMatchObject({ name: 'CANCELLED' });
   });
   it('a model with the wrong output width is MODEL_FAILED', async () => {
-    const broken = createPipeline({ manifest, files: new Map() }, { run: async () => new Float32Array(2) }, bmpDecoder);
+    const broken = createPipeline(
+      { manifest, files: new Map() },
+      { run: async (kinds) => Object.fromEntries(kinds.map((k) => [k, new Float32Array(2)])) },
+      bmpDecoder,
+    );
     await expect(broken.diagnose([GREEN_BRIGHT])).rejects.toMatchObject({ name: 'MODEL_FAILED' });
   });
   it('refuses more pixels than the decoder takes, and more bytes than the limit', async () => {
     await expect(pipeline.diagnose([bmp(1200, 1000, [0, 0, 0])])).rejects.toMatchObject({ name: 'IMAGE_TOO_LARGE' });
     const small = createPipeline({ manifest, files: new Map() }, colourModel, bmpDecoder, { maxBytes: 100 });
     await expect(small.diagnose([GREEN_BRIGHT])).rejects.toMatchObject({ name: 'IMAGE_TOO_LARGE' });
+  });
+  it.each([
+    [
+      'one shared graph',
+      'leafnet.onnx',
+      'leafnet.onnx',
+      [
+        ['species', 'disease'],
+        ['species', 'disease'],
+      ],
+    ],
+    ['two files', 'species.onnx', 'disease.onnx', [['species'], ['species'], ['disease']]],
+  ])('runs the models once per photo with %s, the disease model only when needed', async (_, speciesFile, diseaseFile, expected) => {
+    const m: BundleManifest = structuredClone(manifest);
+    m.models.species.file = speciesFile;
+    m.models.disease.file = diseaseFile;
+    const calls: string[][] = [];
+    const spy: ModelRunner = {
+      run: (kinds, input, dims) => {
+        calls.push([...kinds]);
+        return colourModel.run(kinds, input, dims);
+      },
+    };
+    const d = await createPipeline({ manifest: m, files: new Map([['advice.json', advice]]) }, spy, bmpDecoder).diagnose([
+      GREEN_BRIGHT,
+      BLUE,
+    ]);
+    expect(d).toMatchObject({ crop: 'Bean', disease: 'Bean___healthy', photos: { total: 2, agreeing: 1 } });
+    expect(calls).toEqual(expected);
   });
   it('no photos is an error, not a crash', async () => {
     await expect(pipeline.diagnose([])).rejects.toMatchObject({ name: 'IMAGE_UNREADABLE' });

@@ -42,8 +42,8 @@ async function compare(bundle: VerifiedBundle, wasm: OrtRunner, gpu: OrtRunner):
     const m = bundle.manifest.models[kind];
     const dims = [1, m.input.height, m.input.width, 3] as const;
     for (const input of goldenInputs(m.input.height, m.input.width)) {
-      const a = calibratedSoftmax(await wasm.run(kind, input, dims), m.temperature);
-      const b = calibratedSoftmax(await gpu.run(kind, input, dims), m.temperature);
+      const a = calibratedSoftmax((await wasm.run([kind], input, dims))[kind] as Float32Array, m.temperature);
+      const b = calibratedSoftmax((await gpu.run([kind], input, dims))[kind] as Float32Array, m.temperature);
       a.forEach((v, i) => {
         maxDiff = Math.max(maxDiff, Math.abs(v - (b[i] as number)));
       });
@@ -54,7 +54,7 @@ async function compare(bundle: VerifiedBundle, wasm: OrtRunner, gpu: OrtRunner):
       ] as const) {
         for (let k = 0; k < 3; k++) {
           const t0 = performance.now();
-          await r.run(kind, input, dims);
+          await r.run([kind], input, dims);
           timed[name].push(performance.now() - t0);
         }
       }

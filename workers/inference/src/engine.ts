@@ -1,5 +1,5 @@
 // InferenceWorkerApi without Comlink: load a verified bundle, pick a backend, run the shared pipeline.
-import { BundleError, DEFAULT_TRUSTED_KEYS, type TrustedKey, verifyBundle } from '@leafcheck/bundle';
+import { BundleError, DEFAULT_TRUSTED_KEYS, sharesOneGraph, type TrustedKey, verifyBundle } from '@leafcheck/bundle';
 import { createPipeline, DiagnosisError, type ImageDecoder, type Pipeline } from '@leafcheck/diagnosis';
 import type { Diagnosis } from '@leafcheck/diagnosis/types';
 import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle, LoadOptions } from './api.ts';
@@ -78,9 +78,10 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
       const t3 = performance.now();
       // One run of each model now, while the farmer is still framing the photo: onnxruntime's first
       // run allocates and plans, and would otherwise land on the first diagnosis.
-      for (const kind of ['species', 'disease'] as const) {
-        const m = bundle.manifest.models[kind];
-        await backend.runner.run(kind, goldenInputs(m.input.height, m.input.width)[2] as Uint8Array, [1, m.input.height, m.input.width, 3]);
+      const kinds = ['species', 'disease'] as const;
+      for (const group of sharesOneGraph(bundle.manifest) ? [kinds] : kinds.map((k) => [k])) {
+        const { height, width } = bundle.manifest.models[group[0]].input;
+        await backend.runner.run(group, goldenInputs(height, width)[2] as Uint8Array, [1, height, width, 3]);
       }
       const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: t3 - t2, firstRuns: performance.now() - t3 };
       if (backend.runner !== wasm) await wasm.release();

@@ -80,11 +80,15 @@ describe('chooseBackend', async () => {
         async create(bytes: Uint8Array) {
           const s = await ortNode.InferenceSession.create(bytes);
           return {
-            async run(feeds: Record<string, ortNode.Tensor>) {
-              const out = await s.run(feeds);
-              const t = out.logits as ortNode.Tensor;
-              const data = Float32Array.from(t.data as Float32Array, (v, i) => (i === 0 ? v + 8 : v));
-              return { logits: new ortNode.Tensor('float32', data, t.dims) };
+            async run(feeds: Record<string, ortNode.Tensor>, fetches: string[]) {
+              const out = await s.run(feeds, fetches);
+              const skew = (t: ortNode.Tensor) =>
+                new ortNode.Tensor(
+                  'float32',
+                  Float32Array.from(t.data as Float32Array, (v, i) => (i === 0 ? v + 8 : v)),
+                  t.dims,
+                );
+              return Object.fromEntries(Object.entries(out).map(([name, t]) => [name, skew(t)]));
             },
             release: () => s.release(),
           };

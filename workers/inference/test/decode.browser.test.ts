@@ -68,7 +68,7 @@ function browserTensor(photo: Uint8Array | Buffer): Promise<number[]> {
         harness: { diagnosis: D; createBrowserDecoder: () => Promise<import('@leafcheck/diagnosis').ImageDecoder> };
       };
       const manifest = await (await fetch(`${bundle}manifest.json`)).json();
-      const noModel = { run: async () => new Float32Array() };
+      const noModel = { run: async () => ({}) };
       const p = g.harness.diagnosis.createPipeline({ manifest, files: new Map() }, noModel, await g.harness.createBrowserDecoder());
       const t = await p.prepare(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
       return Array.from(t.species.data);
