@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--run-dir", type=Path, required=True)
     c.add_argument("--data", type=Path, required=True)
     c.add_argument("--target", type=float, default=0.99, help="accuracy the confident answers must reach on val")
-    e = sub.add_parser("evaluate", help="score exported models (a run folder or a bundle) on a labelled imagefolder")
+    e = sub.add_parser("evaluate", help="score the exported graph (a run folder or a bundle) on a labelled imagefolder")
     e.add_argument("--model", type=Path, required=True, help="run folder (export/ + calibration.json) or bundle folder")
     e.add_argument("--data", type=Path, required=True)
     e.add_argument("--out", type=Path, required=True)
@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", type=Path, required=True)
     b.add_argument("--key", type=Path, help="signing key JSON (default ~/.leafcheck/signing-key.json)")
     b.add_argument("--advice", type=Path)
-    b.add_argument("--int8", action="store_true", help="ship the int8 models")
+    b.add_argument("--int8", action="store_true", help="ship the int8 graph")
     b.add_argument("--version", help="bundle version (default: the config's)")
     vb = sub.add_parser("verify", help="verify a bundle like the app does")
     vb.add_argument("bundle", type=Path)
@@ -103,7 +103,7 @@ def run(a: argparse.Namespace) -> object:
     if a.step == "export":
         from trainer.export import export
 
-        return export(a.run_dir, a.data, int8=a.int8)["models"]
+        return {k: v for k, v in export(a.run_dir, a.data, int8=a.int8).items() if k != "meta"}
     if a.step == "bundle":
         from trainer.bundle import SigningKey
         from trainer.make_bundle import DEFAULT_ADVICE, make_bundle

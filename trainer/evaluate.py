@@ -1,4 +1,4 @@
-"""evaluate: score the exported models (ONNX, as the app runs them) on any labelled imagefolder.
+"""evaluate: score the exported graph (ONNX, as the app runs it) on any labelled imagefolder.
 
 Accuracy, macro-F1, per-class precision/recall/F1, confusion matrices (JSON + PNG), ECE, not-a-leaf
 rejection, and coverage vs accuracy of the "not sure" rule at the bundle's thresholds.
@@ -28,8 +28,8 @@ from trainer.taxonomy import NOT_A_LEAF, crop_of
 
 @dataclass
 class Models:
-    species: Path
-    disease: Path
+    files: dict[str, Path]  # head -> ONNX file; both heads name the same file when they share one graph
+    outputs: dict[str, str]  # head -> output name in that file
     size: int
     species_labels: list[str]
     disease_labels: list[str]
@@ -44,8 +44,8 @@ class Models:
             m = json.loads((directory / "manifest.json").read_text())
             sp, di = m["models"]["species"], m["models"]["disease"]
             return Models(
-                directory / sp["file"],
-                directory / di["file"],
+                {"species": directory / sp["file"], "disease": directory / di["file"]},
+                {"species": sp["output"]["name"], "disease": di["output"]["name"]},
                 sp["input"]["height"],
                 sp["output"]["labels"],
                 di["output"]["labels"],
@@ -57,8 +57,8 @@ class Models:
         cal = json.loads((directory / "calibration.json").read_text())
         meta = ex["meta"]
         return Models(
-            directory / "export" / "species.onnx",
-            directory / "export" / "disease.onnx",
+            dict.fromkeys(ex["outputs"], directory / "export" / ex["file"]),
+            dict(ex["outputs"]),
             ex["size"],
             meta["speciesLabels"],
             meta["diseaseLabels"],
@@ -66,6 +66,22 @@ class Models:
             cal["temperature"],
             Thresholds(**cal["thresholds"]),
         )
+
+    def graphs(self) -> dict[Path, dict[str, str]]:
+        """Each distinct ONNX file -> {head: output name} it answers: one session and one run per batch per file."""
+        out: dict[Path, dict[str, str]] = {}
+        for head, path in self.files.items():
+            out.setdefault(path, {})[head] = self.outputs[head]
+        return out
+
+    def logits(self, images: np.ndarray) -> dict[str, np.ndarray]:
+        res: dict[str, np.ndarray] = {}
+        for path, outputs in self.graphs().items():
+            res.update(run_onnx(session(path), images, outputs))
+        return res
+
+    def size_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self.graphs())
 
 
 def samples_for(data: Path, splits_dir: Path | None, split: str) -> list[Sample]:
@@ -78,20 +94,26 @@ def samples_for(data: Path, splits_dir: Path | None, split: str) -> list[Sample]
 
 
 def latency_ms(models: Models, image: np.ndarray, runs: int = 200) -> dict[str, float]:
-    """Both models, batch 1, native onnxruntime: the median time of one full diagnosis."""
-    s, d = session(models.species), session(models.disease)
-    x = image[None]
+    """Batch 1, native onnxruntime: the median time of one full diagnosis (one run of the shared graph gives both heads)."""
+    graphs = [(session(path), list(outputs.values())) for path, outputs in models.graphs().items()]
+    x = {"image": image[None]}
     for _ in range(10):
-        s.run(None, {"image": x})
-        d.run(None, {"image": x})
+        for sess, names in graphs:
+            sess.run(names, x)
     times = []
     for _ in range(runs):
         t = time.perf_counter()
-        s.run(None, {"image": x})
-        d.run(None, {"image": x})
+        for sess, names in graphs:
+            sess.run(names, x)
         times.append((time.perf_counter() - t) * 1000)
     load = os.getloadavg()[0]  # the machine is shared: say how busy it was while timing
-    return {"median": float(np.median(times)), "p90": float(np.percentile(times, 90)), "runs": runs, "loadAverage1m": load}
+    return {
+        "median": float(np.median(times)),
+        "p90": float(np.percentile(times, 90)),
+        "runs": runs,
+        "graphRunsPerDiagnosis": len(graphs),
+        "loadAverage1m": load,
+    }
 
 
 def field_proxy(data: Path, samples: list[Sample], size: int, seed: int = 0) -> np.ndarray:
@@ -118,8 +140,9 @@ def evaluate(
     if unknown:
         raise DataError(f"classes the models do not know: {', '.join(unknown)}")
     images = field_proxy(data, samples, m.size) if perturb else load_arrays(data, samples, m.size, 0)[0]
-    ps = softmax(run_onnx(session(m.species), images), m.temperature["species"])
-    pd = softmax(run_onnx(session(m.disease), images), m.temperature["disease"])
+    logits = m.logits(images)
+    ps = softmax(logits["species"], m.temperature["species"])
+    pd = softmax(logits["disease"], m.temperature["disease"])
     nal = m.species_labels.index(NOT_A_LEAF)
     ys = np.array([m.species_labels.index(crop_of(s.label)) for s in samples])
     leaf = ys != nal
@@ -171,7 +194,7 @@ def evaluate(
         cm = res[kind].pop("confusion")
         (out_dir / f"confusion-{kind}.json").write_text(json.dumps({"labels": labels, "matrix": cm}) + "\n")
         confusion_png(np.array(cm), labels, out_dir / f"confusion-{kind}.png", f"{kind} ({res['split']})")
-    res["sizeBytes"] = m.species.stat().st_size + m.disease.stat().st_size
+    res["sizeBytes"] = m.size_bytes()
     if measure_latency:
         res["latencyMs"] = latency_ms(m, images[0])
     (out_dir / "metrics.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")

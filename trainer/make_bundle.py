@@ -124,12 +124,12 @@ def make_bundle(
     advice_path = advice
     check_advice(advice_path, [*meta["diseaseLabels"], NOT_A_LEAF])
     key = key or load_or_create_local_key()
-    suffix = ".int8.onnx" if int8 else ".onnx"
-    model_files = {h: run_dir / "export" / f"{h}{suffix}" for h in ("species", "disease")}
+    graph = run_dir / "export" / (ex["file"].replace(".onnx", ".int8.onnx") if int8 else ex["file"])
+    model_files = dict.fromkeys(("species", "disease"), graph)  # one graph: both entries name it, each reads its output
 
     def model(head: str, labels: list[str]) -> dict[str, Any]:
         return {
-            "file": f"{head}.onnx",
+            "file": ex["file"],
             "sha256": "0" * 64,
             "bytes": 1,
             "input": {
@@ -140,7 +140,7 @@ def make_bundle(
                 "width": ex["size"],
                 "resize": "center-crop-bilinear",
             },
-            "output": {"name": ex["output"], "labels": labels},
+            "output": {"name": ex["outputs"][head], "labels": labels},
             "temperature": round(cal["temperature"][head], 6),
         }
 
@@ -179,6 +179,8 @@ def make_bundle(
                 "arch": meta["arch"],
                 "baseWeights": meta["init"],
                 "size": ex["size"],
+                "file": ex["file"],
+                "outputs": ex["outputs"],
                 "dataSources": provenance["dataSources"],
                 "evaluation": ev,
                 "calibration": cal,

@@ -1,4 +1,4 @@
-"""The network: one timm backbone, a species head and a disease head (exported as two ONNX files)."""
+"""The network: one timm backbone, a species head and a disease head (exported as one ONNX graph with two outputs)."""
 
 from __future__ import annotations
 
@@ -71,23 +71,25 @@ class LeafNet(nn.Module):
         return self.species(f), self.disease(f)
 
 
-class ExportHead(nn.Module):
-    """uint8 NHWC RGB -> logits of one head; normalisation lives here so the app only resizes."""
+class ExportNet(nn.Module):
+    """uint8 NHWC RGB -> (species logits, disease logits) from one backbone pass; normalisation lives here so the
+    app only resizes. Exported as one ONNX graph with two outputs."""
 
-    def __init__(self, net: LeafNet, head: str, norm: Normalisation) -> None:
+    def __init__(self, net: LeafNet, norm: Normalisation) -> None:
         super().__init__()
         self.backbone = net.backbone
-        self.head = getattr(net, head)
+        self.species = net.species
+        self.disease = net.disease
         self.register_buffer("mean", torch.tensor(norm.mean).view(1, 3, 1, 1) * 255.0)
         self.register_buffer("std", torch.tensor(norm.std).view(1, 3, 1, 1) * 255.0)
 
     mean: torch.Tensor
     std: torch.Tensor
 
-    def forward(self, image: torch.Tensor) -> torch.Tensor:
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         x = image.permute(0, 3, 1, 2).float()
-        x = (x - self.mean) / self.std
-        return self.head(self.backbone(x))  # type: ignore[no-any-return]
+        f = self.backbone((x - self.mean) / self.std)
+        return self.species(f), self.disease(f)
 
 
 def backbone_prefix(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:

@@ -1,4 +1,4 @@
-"""model-card.md for a bundle: what the models do, on what data, how well, and where they fail."""
+"""model-card.md for a bundle: what the model does, on what data, how well, and where it fails."""
 
 from __future__ import annotations
 
@@ -30,14 +30,16 @@ def render(ctx: dict[str, Any]) -> str:
     out = [
         f"# Leafcheck model bundle {ctx['bundleVersion']}",
         "",
-        "Two image classifiers for the Leafcheck app, run in the browser with onnxruntime-web:",
-        f"- `species.onnx`: {len(ctx['speciesLabels']) - 1} crops plus `{ctx['notALeaf']}` (no leaf in the photo);",
-        f"- `disease.onnx`: {len(ctx['diseaseLabels'])} `Crop___Disease` classes; "
+        f"Two image classifiers for the Leafcheck app in one ONNX graph, `{ctx['file']}`, run in the browser with "
+        "onnxruntime-web; one run gives both outputs:",
+        f"- `{ctx['outputs']['species']}` (species): {len(ctx['speciesLabels']) - 1} crops plus `{ctx['notALeaf']}` "
+        "(no leaf in the photo);",
+        f"- `{ctx['outputs']['disease']}` (disease): {len(ctx['diseaseLabels'])} `Crop___Disease` classes; "
         "the app reads the diseases of the chosen or predicted crop.",
         "",
-        f"Both share one fine-tuned backbone ({ctx['arch']}, initialised from {ctx['baseWeights']}) with their own heads, "
-        f"exported as separate ONNX files. Input: uint8 RGB, NHWC, {ctx['size']}x{ctx['size']}, centre square crop then bilinear "
-        "resize (normalisation is inside the graph). Output: logits; divide by the manifest temperature before softmax.",
+        f"Both heads sit on one fine-tuned backbone ({ctx['arch']}, initialised from {ctx['baseWeights']}), which the graph "
+        f"runs once. Input: uint8 RGB, NHWC, {ctx['size']}x{ctx['size']}, centre square crop then bilinear "
+        "resize (normalisation is inside the graph). Outputs: logits; divide by the manifest temperature before softmax.",
         "",
         "## Data and licences",
         "",
@@ -54,7 +56,7 @@ def render(ctx: dict[str, Any]) -> str:
         "",
         f"## Held-out test metrics ({ev['images']} test images)",
         "",
-        "Measured by `python -m trainer evaluate` on the exported ONNX models, as the app runs them.",
+        "Measured by `python -m trainer evaluate` on the exported ONNX graph, as the app runs it.",
         "",
         *metrics_table(ctx["metrics"], ctx["targets"]),
         "",
@@ -62,8 +64,8 @@ def render(ctx: dict[str, Any]) -> str:
         "behind the lab leaves, crops, rotation, light, blur, shadows, occlusion). This is the training augmentation family, "
         "so it flatters augmented models; it is not a substitute for real field photos.",
         "",
-        f"Latency is the median of {ev.get('latencyMs', {}).get('runs', 0)} runs of both models, batch 1, native onnxruntime "
-        "(CPU, 1 thread) on the training machine, which was shared with other jobs (1-minute load average "
+        f"Latency is the median of {ev.get('latencyMs', {}).get('runs', 0)} runs of the graph (both heads), batch 1, "
+        "native onnxruntime (CPU, 1 thread) on the training machine, which was shared with other jobs (1-minute load average "
         f"{ev.get('latencyMs', {}).get('loadAverage1m', float('nan')):.1f} on 2 cores while timing).",
         "",
         '## Calibration and the "not sure" rule',

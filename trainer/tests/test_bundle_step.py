@@ -35,14 +35,13 @@ def test_bundle_is_signed_and_verifies(evaluated: Path, tmp_path: Path, test_key
     advice = write_advice(tmp_path / "advice.json", [*labels, NOT_A_LEAF])
     signed = _bundle(evaluated, tmp_path / "b", advice, test_key)
     assert signed["signature"]["keyId"] == test_key.key_id  # type: ignore[index]
-    assert {p.name for p in (tmp_path / "b").iterdir()} == {
-        "manifest.json",
-        "species.onnx",
-        "disease.onnx",
-        "advice.json",
-        "model-card.md",
-    }
+    assert {p.name for p in (tmp_path / "b").iterdir()} == {"manifest.json", "leafnet.onnx", "advice.json", "model-card.md"}
+    models = signed["models"]  # type: ignore[index]
+    assert models["species"]["file"] == models["disease"]["file"] == "leafnet.onnx"
+    assert (models["species"]["output"]["name"], models["disease"]["output"]["name"]) == ("species_logits", "disease_logits")
+    assert models["species"]["sha256"] == models["disease"]["sha256"]
     card = (tmp_path / "b" / "model-card.md").read_text()
+    assert "`leafnet.onnx`" in card and "`species_logits`" in card and "species.onnx" not in card
     assert "## Limitations" in card and "Lab vs field" in card and "synthetic test images" in card and "pytest" in card
     assert verify(tmp_path / "b", extra=[test_key.trusted()])["signedBy"] == test_key.key_id
     (tmp_path / "b" / "advice.json").write_text("{}")  # tampering is caught

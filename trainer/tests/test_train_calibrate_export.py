@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
+import torch
 
 from trainer.metrics import ece, fit_temperature, softmax
 
@@ -40,18 +41,53 @@ def test_calibration_report(tiny_run: tuple[Path, Path]) -> None:
     assert (run / "reliability-species.png").is_file() and (run / "reliability-disease.png").is_file()
 
 
-def test_export_is_uint8_nhwc_and_matches_pytorch(tiny_run: tuple[Path, Path]) -> None:
+def test_export_is_one_uint8_nhwc_graph_with_two_outputs_matching_pytorch(tiny_run: tuple[Path, Path]) -> None:
+    from trainer.train import load_checkpoint
+
     _, run = tiny_run
     ex = json.loads((run / "export" / "export.json").read_text())
+    assert (ex["file"], ex["outputs"]) == ("leafnet.onnx", {"species": "species_logits", "disease": "disease_logits"})
+    assert sorted(p.name for p in (run / "export").glob("*.onnx")) == ["leafnet.int8.onnx", "leafnet.onnx"]
+    m = onnx.load(str(run / "export" / "leafnet.onnx"))
+    [inp] = m.graph.input
+    assert inp.name == "image" and inp.type.tensor_type.elem_type == onnx.TensorProto.UINT8
+    assert [d.dim_value for d in inp.type.tensor_type.shape.dim][1:] == [32, 32, 3]
+    widths = {o.name: o.type.tensor_type.shape.dim[-1].dim_value for o in m.graph.output}
+    assert widths == {"species_logits": len(ex["meta"]["speciesLabels"]), "disease_logits": len(ex["meta"]["diseaseLabels"])}
+    net, _ = load_checkpoint(run / "checkpoints" / "final.pt")
+    convs = sum(isinstance(mod, torch.nn.Conv2d) for mod in net.backbone.modules())
+    assert sum(n.op_type == "Conv" for n in m.graph.node) == convs  # the backbone is in the graph once
+    assert ex["bytes"]["int8"] < ex["bytes"]["fp32"] == (run / "export" / "leafnet.onnx").stat().st_size
     for head in ("species", "disease"):
-        m = onnx.load(str(run / "export" / f"{head}.onnx"))
-        inp = m.graph.input[0]
-        assert inp.name == "image" and inp.type.tensor_type.elem_type == onnx.TensorProto.UINT8
-        assert [d.dim_value for d in inp.type.tensor_type.shape.dim][1:] == [32, 32, 3]
-        fp32, int8 = ex["models"][head]["fp32"], ex["models"][head]["int8"]
+        fp32, int8 = ex["parity"][head]["fp32"], ex["parity"][head]["int8"]
         assert fp32["top1Agreement"] == 1.0 and fp32["maxProbDiff"] < 1e-4
         # The tiny model's logits are close together, so int8 may flip a few; the real bundle's numbers are in export.json.
-        assert int8["top1Agreement"] >= 0.75 and 0 <= int8["maxProbDiff"] <= 1 and int8["bytes"] < fp32["bytes"]
+        assert int8["top1Agreement"] >= 0.75 and 0 <= int8["maxProbDiff"] <= 1
+
+
+def test_one_graph_run_per_diagnosis(tiny_run: tuple[Path, Path]) -> None:
+    from trainer.evaluate import Models, latency_ms
+
+    _, run = tiny_run
+    models = Models.load(run)
+    assert list(models.graphs()) == [run / "export" / "leafnet.onnx"]
+    lat = latency_ms(models, np.zeros((32, 32, 3), np.uint8), runs=5)
+    assert lat["graphRunsPerDiagnosis"] == 1 and lat["runs"] == 5 and lat["median"] > 0
+
+
+def test_shared_and_two_file_bundles_evaluate_alike() -> None:
+    """The fixture bundles: Python's reads one graph at two outputs, TypeScript's two files; same tiny weights."""
+    from trainer.bundle.make_fixtures import FIXTURES
+    from trainer.evaluate import Models
+
+    shared, two = Models.load(FIXTURES / "signed-by-python"), Models.load(FIXTURES / "signed-by-ts")
+    assert len(shared.graphs()) == 1 and len(two.graphs()) == 2
+    assert shared.size_bytes() == (FIXTURES / "signed-by-python" / "leafnet.onnx").stat().st_size
+    images = np.random.default_rng(1).integers(0, 256, (70, 32, 32, 3), dtype=np.uint8)  # more than one batch of 64
+    a, b = shared.logits(images), two.logits(images)
+    assert a["species"].shape == (70, 3) and a["disease"].shape == (70, 4)
+    for head in ("species", "disease"):
+        np.testing.assert_array_equal(a[head], b[head])
 
 
 def test_evaluate_reports_everything(tiny_run: tuple[Path, Path], tmp_path: Path) -> None:
