@@ -3,13 +3,14 @@
 //   npx tsx bench/sync/run.ts [--records 200000] [--seconds 20] [--concurrency 8] [--profile DIR (server CPU profile)]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FeedbackRecord } from '@leafcheck/sync';
-import { openDb } from '../../apps/api/src/db/connect.ts';
-import { toRow } from '../../apps/api/src/db/feedback-store.ts';
+import SQLite from 'better-sqlite3';
+import { openDb, SQLITE_PRAGMAS } from '../../apps/api/src/db/connect.ts';
+import { FEEDBACK_INSERT_SQL, insertParams } from '../../apps/api/src/db/sqlite-writer.ts';
+import { type Batch, postRequest, runLoad } from './load.ts';
 
 const { values } = parseArgs({
   options: {
@@ -50,11 +51,16 @@ function makeRecord(n: number, salt: number): FeedbackRecord {
   };
 }
 
-/** CPU seconds (user + system) a process has used, from /proc (Linux). */
-function cpuSeconds(pid: number): number | null {
+/** CPU seconds (user + system) of a /proc stat file (Linux). */
+function statCpu(file: string): number {
+  const fields = readFileSync(file, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds of a whole process and of its main thread (the event loop), or null off Linux. */
+function cpuSeconds(pid: number): { all: number; main: number } | null {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    return { all: statCpu(`/proc/${pid}/stat`), main: statCpu(`/proc/${pid}/task/${pid}/stat`) };
   } catch {
     return null;
   }
@@ -62,60 +68,27 @@ function cpuSeconds(pid: number): number | null {
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
-/** SQLite alone: the same rows through a prepared INSERT, one transaction per 50 rows (like one request). */
+/** SQLite alone: the same rows through the API's prepared INSERT on this thread, one transaction per 50 rows. */
 async function rawSqlite(dir: string, name: string, records: FeedbackRecord[]): Promise<{ rate: number; p99: number }> {
-  const opened = await openDb({ kind: 'sqlite', path: join(dir, name) });
-  await opened.close();
-  const SQLite = (await import('better-sqlite3')).default;
-  const db = new SQLite(join(dir, name));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  const sample = toRow(records[0] as FeedbackRecord, 'tok', new Date().toISOString());
-  const cols = Object.keys(sample);
-  const insert = db.prepare(
-    `insert into feedback (${cols.join(',')}) values (${cols.map((c) => `@${c}`).join(',')}) on conflict(id) do nothing`,
-  );
-  const batch = db.transaction((rows: Array<Record<string, unknown>>) => {
-    for (const row of rows) insert.run(row);
+  const path = join(dir, name);
+  await (await openDb({ kind: 'sqlite', path })).close();
+  const db = new SQLite(path);
+  for (const pragma of SQLITE_PRAGMAS) db.pragma(pragma);
+  const insert = db.prepare(FEEDBACK_INSERT_SQL);
+  const batch = db.transaction((rows: FeedbackRecord[], receivedAt: string) => {
+    for (const record of rows) insert.run(insertParams(record, 'tok', receivedAt));
   });
-  const receivedAt = new Date().toISOString();
   const durations: number[] = [];
   const start = performance.now();
   for (let i = 0; i < records.length; i += BATCH) {
     const t0 = performance.now();
-    batch(records.slice(i, i + BATCH).map((r) => toRow(r, 'tok', receivedAt)) as never);
+    batch(records.slice(i, i + BATCH), new Date().toISOString());
     durations.push(performance.now() - t0);
   }
   const seconds = (performance.now() - start) / 1000;
   db.close();
   durations.sort((a, b) => a - b);
   return { rate: records.length / seconds, p99: percentile(durations, 99) };
-}
-
-/** node:http with keep-alive: a lighter client than fetch, so the generator steals less CPU from the server. */
-function post(agent: Agent, port: number, token: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        agent,
-        host: '127.0.0.1',
-        port,
-        path: '/v1/feedback',
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 function startServer(dir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
@@ -136,49 +109,31 @@ async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bench-sync-'));
   const salt = Math.floor(Math.random() * 1e6);
   const records = Array.from({ length: MAX_RECORDS }, (_, i) => makeRecord(i, salt));
-  const bodies: string[] = [];
-  for (let i = 0; i < records.length; i += BATCH) bodies.push(JSON.stringify({ records: records.slice(i, i + BATCH) }));
   // Raw SQLite runs before and after the API load; on a shared machine the two differ, and the mean is compared.
   const rawBefore = await rawSqlite(dir, 'raw-before.db', records.slice(0, Math.min(records.length, 50_000)));
   const server = await startServer(dir);
   try {
-    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-    // Warm-up on separate records (JIT, SQLite page cache), not counted.
-    for (let i = 0; i < 20; i++) {
-      const warm = Array.from({ length: BATCH }, (_, j) => makeRecord(MAX_RECORDS + i * BATCH + j, salt));
-      await post(agent, server.port, server.token, JSON.stringify({ records: warm }));
-    }
-    const latencies: number[] = [];
-    let next = 0;
-    let accepted = 0;
-    let failures = 0;
+    // Fresh records in every batch; warm-up batches (JIT, SQLite page cache) use records of their own and are not counted.
+    const toBatch = (batch: FeedbackRecord[]): Batch => ({
+      request: postRequest(server.port, '/v1/feedback', server.token, JSON.stringify({ records: batch })),
+      ids: batch.map((r) => r.id),
+    });
+    const batches: Batch[] = [];
+    for (let i = 0; i < records.length; i += BATCH) batches.push(toBatch(records.slice(i, i + BATCH)));
+    const warmRecords = (i: number) => Array.from({ length: BATCH }, (_, j) => makeRecord(MAX_RECORDS + i * BATCH + j, salt));
+    const warm = Array.from({ length: 20 }, (_, i) => toBatch(warmRecords(i)));
+    await runLoad(server.port, warm, 1, MAX_SECONDS);
     const cpuBefore = cpuSeconds(server.child.pid as number);
-    const deadline = performance.now() + MAX_SECONDS * 1000;
-    const start = performance.now();
-    const worker = async () => {
-      while (next < bodies.length && performance.now() < deadline) {
-        const body = bodies[next++] as string;
-        const t0 = performance.now();
-        const res = await post(agent, server.port, server.token, body);
-        latencies.push(performance.now() - t0);
-        if (res.status !== 200) failures += 1;
-        else
-          accepted += ((JSON.parse(res.text) as { results: Array<{ status: string }> }).results ?? []).filter(
-            (r) => r.status === 'accepted',
-          ).length;
-      }
-    };
-    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-    agent.destroy();
-    const seconds = (performance.now() - start) / 1000;
+    const clientCpu = process.cpuUsage();
+    const { latencies, accepted, seconds } = await runLoad(server.port, batches, CONCURRENCY, MAX_SECONDS);
     const cpuAfter = cpuSeconds(server.child.pid as number);
+    const { user, system } = process.cpuUsage(clientCpu);
     const sent = latencies.length * BATCH;
-    latencies.sort((a, b) => a - b);
     const apiRate = accepted / seconds;
     const rawAfter = await rawSqlite(dir, 'raw-after.db', records.slice(0, Math.min(sent, 50_000)));
     const raw = (rawBefore.rate + rawAfter.rate) / 2;
     const line = (k: string, v: string) => console.log(`${k.padEnd(34)}${v}`);
-    line('records sent / accepted', `${sent} / ${accepted} (${failures} failed requests)`);
+    line('records sent / acked accepted', `${sent} / ${accepted} (every ack checked: status, index, id)`);
     line('requests (batches of 50)', `${latencies.length} in ${seconds.toFixed(2)} s, concurrency ${CONCURRENCY}`);
     line('API records/s', apiRate.toFixed(0));
     line(
@@ -186,12 +141,18 @@ async function main() {
       `${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)} / ${(latencies.at(-1) ?? 0).toFixed(2)}`,
     );
     if (cpuBefore !== null && cpuAfter !== null) {
-      const perBatch = ((cpuAfter - cpuBefore) * 1000) / latencies.length;
-      line('API server CPU per batch', `${perBatch.toFixed(2)} ms (=> ${((1000 / perBatch) * BATCH).toFixed(0)} records/s per free core)`);
+      const perBatch = (seconds: number) => (seconds * 1000) / latencies.length;
+      const all = perBatch(cpuAfter.all - cpuBefore.all);
+      const main = perBatch(cpuAfter.main - cpuBefore.main);
+      line(
+        'API server CPU per batch',
+        `${all.toFixed(2)} ms: event loop ${main.toFixed(2)} ms (=> ${((1000 / main) * BATCH).toFixed(0)} records/s per free core), other threads ${(all - main).toFixed(2)} ms`,
+      );
     }
+    line('load generator CPU per batch', `${((user + system) / 1000 / latencies.length).toFixed(2)} ms`);
     line(
       'SQLite raw insert records/s',
-      `${raw.toFixed(0)} (before ${rawBefore.rate.toFixed(0)}, after ${rawAfter.rate.toFixed(0)}; same rows, prepared INSERT, 50 per transaction)`,
+      `${raw.toFixed(0)} (before ${rawBefore.rate.toFixed(0)}, after ${rawAfter.rate.toFixed(0)}; same rows, the API's prepared INSERT on one thread, 50 per transaction)`,
     );
     line(
       'SQLite raw 50-row batch p99 (ms)',

@@ -11,7 +11,7 @@ import { localPhotoStore } from '../../apps/api/src/photos/photo-store.ts';
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: server.ts DIR');
 const opened = await openDb({ kind: 'sqlite', path: join(dir, 'bench.db') });
-const storage = createStorage(opened.db, undefined, opened.sqlite);
+const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
 const { token } = await storage.tokens.issue('device', 'bench');
 const unlimited = { burst: 1e9, perSecond: 1e9 };
 const app = createApp({

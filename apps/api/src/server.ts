@@ -36,7 +36,7 @@ async function ensureDevTokens(tokens: TokenStore, deviceToken: string | null): 
 async function main() {
   const env = readEnv();
   const opened = await openDb(env.db);
-  const storage = createStorage(opened.db, undefined, opened.sqlite);
+  const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
   if (env.dev) await ensureDevTokens(storage.tokens, env.devDeviceToken);
   const bundle = await bundleOrNull(env.bundleDir);
   const app = createApp({

@@ -39,7 +39,7 @@ export interface TestServerOptions {
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'leafcheck-api-')));
   const opened = await openDb(options.db ?? { kind: 'sqlite', path: join(dir, 'leafcheck.db') });
-  const storage = createStorage(opened.db, undefined, opened.sqlite);
+  const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
   const tokens = options.tokens ?? {
     device: (await storage.tokens.issue('device', 'test device')).token,
     agronomist: (await storage.tokens.issue('agronomist', 'test agronomist')).token,

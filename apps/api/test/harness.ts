@@ -54,7 +54,7 @@ export async function openHarness(
   } else {
     db = await openDb({ kind: 'sqlite', path: join(dir, 'test.db') });
   }
-  const storage = createStorage(db.db, options.now, db.sqlite);
+  const storage = createStorage(db.db, options.now, db.feedbackWriter);
   const tokens = {
     device: (await storage.tokens.issue('device', 'd')).token,
     agronomist: (await storage.tokens.issue('agronomist', 'a')).token,

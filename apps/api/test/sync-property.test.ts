@@ -54,13 +54,13 @@ describe('sync against the real API (property)', () => {
             run += 1;
             const opened = await openDb({ kind: 'sqlite', path: join(dir, `run-${run}.db`) });
             try {
-              const storage = createStorage(opened.db, undefined, opened.sqlite);
+              const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
               const { token } = await storage.tokens.issue('device', 'prop');
               const unlimited = { burst: 1e9, perSecond: 1e9 };
               // A "restart" builds a fresh app (new limiter, caches) over the same database.
               const boot = () =>
                 createApp({
-                  storage: createStorage(opened.db, undefined, opened.sqlite),
+                  storage: createStorage(opened.db, undefined, opened.feedbackWriter),
                   photos: localPhotoStore(join(dir, 'photos')),
                   llm: null,
                   bundle: null,
