@@ -1,6 +1,6 @@
 // Feedback sync throughput: batches of 50 records POSTed over loopback to the API (SQLite, WAL),
 // printed beside SQLite's own insert rate for the same rows in the same run.
-//   npx tsx bench/sync/run.ts [--records 200000] [--seconds 20] [--concurrency 8] [--profile DIR (server CPU profile)]
+//   npx tsx bench/sync/run.ts [--records 200000] [--seconds 20] [--concurrency 8] [--profile DIR (server CPU profiles, summarised)]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import SQLite from 'better-sqlite3';
 import { openDb, SQLITE_PRAGMAS } from '../../apps/api/src/db/connect.ts';
 import { FEEDBACK_INSERT_SQL, insertParams } from '../../apps/api/src/db/sqlite-writer.ts';
 import { type Batch, postRequest, runLoad } from './load.ts';
+import { summariseProfiles } from './profile.ts';
 
 const { values } = parseArgs({
   options: {
@@ -163,6 +164,7 @@ async function main() {
   } finally {
     server.child.kill('SIGTERM');
     await new Promise((r) => server.child.once('exit', r));
+    if (values.profile) summariseProfiles(values.profile);
     rmSync(dir, { recursive: true, force: true });
   }
 }
