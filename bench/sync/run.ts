@@ -157,7 +157,7 @@ async function main() {
     );
     line(
       'SQLite raw 50-row batch p99 (ms)',
-      `${Math.max(rawBefore.p99, rawAfter.p99).toFixed(2)} (no HTTP at all: the floor for the API's p99 on this machine now)`,
+      `${Math.max(rawBefore.p99, rawAfter.p99).toFixed(2)} (no HTTP, one thread: what SQLite's own stalls cost here)`,
     );
     line('API / raw SQLite', `${(apiRate / raw).toFixed(3)}`);
     line('target', `>= 30000 records/s and p99 <= 50 ms: ${apiRate >= 30_000 && percentile(latencies, 99) <= 50 ? 'met' : 'NOT met'}`);
