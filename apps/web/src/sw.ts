@@ -35,7 +35,8 @@ async function bundleUrls(): Promise<string[]> {
   const response = await fetch(`${BUNDLE_PATH}manifest.json`, { cache: 'no-store' });
   if (!response.ok) throw new Error(`bundle manifest: HTTP ${response.status}`);
   const manifest = (await response.json()) as { models: Record<string, { file: string }>; files?: Record<string, unknown> };
-  const names = [...Object.values(manifest.models).map((m) => m.file), ...Object.keys(manifest.files ?? {})];
+  // A shared graph is named by both models: fetch it once.
+  const names = new Set([...Object.values(manifest.models).map((m) => m.file), ...Object.keys(manifest.files ?? {})]);
   return ['manifest.json', ...names].map((name) => `${BUNDLE_PATH}${name}`);
 }
 
