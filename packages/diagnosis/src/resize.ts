@@ -73,48 +73,55 @@ export function centerCropResize(img: RgbImage, outWidth: number, outHeight: num
   const rowHi = (ty.start[lastRow] as number) + (ty.count[lastRow] as number);
   const rows = rowHi - rowLo;
   const mid = new Uint8Array(rows * outWidth * 3);
-  const src = img.data;
-  for (let y = 0; y < rows; y++) {
-    const srow = (rowLo + y) * img.width * 3;
-    for (let x = 0; x < outWidth; x++) {
-      const s0 = tx.start[x] as number;
-      const n = tx.count[x] as number;
-      let r = HALF;
-      let g = HALF;
-      let b = HALF;
-      for (let k = 0; k < n; k++) {
-        const w = tx.weights[x * tx.stride + k] as number;
-        const p = srow + (s0 + k) * 3;
-        r += (src[p] as number) * w;
-        g += (src[p + 1] as number) * w;
-        b += (src[p + 2] as number) * w;
-      }
-      const o = (y * outWidth + x) * 3;
-      mid[o] = clip8(r);
-      mid[o + 1] = clip8(g);
-      mid[o + 2] = clip8(b);
-    }
-  }
+  resamplePass(img.data, rowLo * img.width * 3, img.width * 3, 3, mid, outWidth * 3, 3, rows, outWidth, tx, 0);
   const out = new Uint8Array(outWidth * outHeight * 3);
-  for (let y = 0; y < outHeight; y++) {
-    const s0 = (ty.start[y] as number) - rowLo;
-    const n = ty.count[y] as number;
-    for (let x = 0; x < outWidth; x++) {
+  // The vertical pass is the same arithmetic with rows and columns swapped: each output row reads
+  // taps down the columns of `mid`.
+  resamplePass(mid, 0, 3, outWidth * 3, out, 3, outWidth * 3, outWidth, outHeight, ty, rowLo);
+  return { width: outWidth, height: outHeight, data: out };
+}
+
+/**
+ * One separable pass over RGB bytes: for each of `lines` lines and each of `outCount` outputs along
+ * the line, the fixed-point weighted sum of the taps. Steps are in bytes, so the same loop serves
+ * the horizontal pass (lines = rows) and the vertical one (lines = columns). Typed arrays and
+ * steps in locals: this is the hot loop of preprocessing.
+ */
+function resamplePass(
+  src: Uint8Array,
+  srcBase: number,
+  srcLineStep: number,
+  srcTapStep: number,
+  dst: Uint8Array,
+  dstLineStep: number,
+  dstOutStep: number,
+  lines: number,
+  outCount: number,
+  t: Taps,
+  tapOrigin: number,
+): void {
+  const { start, count, weights, stride } = t;
+  for (let line = 0; line < lines; line++) {
+    const lineBase = srcBase + line * srcLineStep;
+    for (let i = 0; i < outCount; i++) {
+      const n = count[i] as number;
+      const wBase = i * stride;
+      let p = lineBase + ((start[i] as number) - tapOrigin) * srcTapStep;
       let r = HALF;
       let g = HALF;
       let b = HALF;
       for (let k = 0; k < n; k++) {
-        const w = ty.weights[y * ty.stride + k] as number;
-        const p = ((s0 + k) * outWidth + x) * 3;
-        r += (mid[p] as number) * w;
-        g += (mid[p + 1] as number) * w;
-        b += (mid[p + 2] as number) * w;
+        const w = weights[wBase + k] as number;
+        // Int32 arithmetic (the sums stay below 2^31): lets the JIT keep them in registers.
+        r = (r + Math.imul(src[p] as number, w)) | 0;
+        g = (g + Math.imul(src[p + 1] as number, w)) | 0;
+        b = (b + Math.imul(src[p + 2] as number, w)) | 0;
+        p += srcTapStep;
       }
-      const o = (y * outWidth + x) * 3;
-      out[o] = clip8(r);
-      out[o + 1] = clip8(g);
-      out[o + 2] = clip8(b);
+      const o = line * dstLineStep + i * dstOutStep;
+      dst[o] = clip8(r);
+      dst[o + 1] = clip8(g);
+      dst[o + 2] = clip8(b);
     }
   }
-  return { width: outWidth, height: outHeight, data: out };
 }
