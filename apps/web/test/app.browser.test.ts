@@ -50,7 +50,10 @@ describe('Leafcheck PWA offline', () => {
     });
     const manifest = readManifest(bundleDir);
     expect(cached.bundle).toMatch(new RegExp(`^leafcheck-bundle-${manifest.bundleVersion.replace(/\./g, '\\.')}-[0-9a-f]{8}$`));
-    const listed = ['manifest.json', ...Object.values(manifest.models).map((m) => m.file), ...Object.keys(manifest.files ?? {})];
+    // Each file once, though a shared graph is named by both models.
+    const listed = [
+      ...new Set(['manifest.json', ...Object.values(manifest.models).map((m) => m.file), ...Object.keys(manifest.files ?? {})]),
+    ];
     expect(cached.bundleFiles.sort()).toEqual(listed.map((f) => `/bundles/default/${f}`).sort());
     expect(cached.precacheFiles.some((f) => /ort-wasm-simd-threaded-.*\.wasm$/.test(f))).toBe(true);
 
