@@ -23,8 +23,12 @@ def main() -> None:
     for kind in ("species", "disease"):
         model = m["models"][kind]
         images = np.stack([app_preprocess(open_rgb(Path(p)), model["input"]["height"]) for p in paths])
-        out[kind] = softmax(run_onnx(session(bundle / model["file"]), images), model["temperature"])
-    json.dump([{"species": s.tolist(), "disease": d.tolist()} for s, d in zip(out["species"], out["disease"], strict=True)], sys.stdout)
+        # The output by the manifest's name: one shared graph or one file per model alike.
+        logits = run_onnx(session(bundle / model["file"]), images, {kind: model["output"]["name"]})[kind]
+        out[kind] = softmax(logits, model["temperature"])
+    json.dump(
+        [{"species": s.tolist(), "disease": d.tolist()} for s, d in zip(out["species"], out["disease"], strict=True)], sys.stdout
+    )
 
 
 if __name__ == "__main__":
