@@ -1,10 +1,11 @@
 // Parity on real photos from ../shared/data: the browser path (the worker in Chromium), the Node
 // path (CLI pipeline) and the trainer's own preprocessing + Python onnxruntime (trainer_probs.py,
 // the code `python -m trainer evaluate` runs) must give the same answer.
-//   npx tsx bench/inference/parity.ts [--bundle DIR] [--trust KEY.json]... [--per-class N]
+//   npx tsx bench/inference/parity.ts [--bundle DIR] [--trust KEY.json]... [--per-class N | --splits CSV | --test-split]
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { BundleManifest, TrustedKey } from '@leafcheck/bundle';
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     trust: { type: 'string', multiple: true },
     'per-class': { type: 'string', default: '10' },
     splits: { type: 'string' },
+    'test-split': { type: 'boolean', default: false },
   },
 });
 const bundleDir = resolve(values.bundle);
@@ -29,11 +31,22 @@ const manifest: BundleManifest = JSON.parse(readFileSync(resolve(bundleDir, 'man
 const NAL = manifest.taxonomy.notALeaf;
 const known = new Set([...manifest.models.disease.output.labels, NAL]);
 
+const venv = execFileSync('bash', [resolve(REPO_ROOT, 'scripts/trainer-env.sh')], { encoding: 'utf8' }).trim();
+const pythonOptions = { cwd: REPO_ROOT, env: { ...process.env, PYTHONPATH: REPO_ROOT }, maxBuffer: 1 << 28 };
+
+/** --test-split: the trainer's own split, made again (it is deterministic: groups hashed), so a fresh clone needs no run folder. */
+function trainerSplitsCsv(): string {
+  const out = mkdtempSync(join(tmpdir(), 'leafcheck-split-'));
+  execFileSync(`${venv}/bin/python`, ['-m', 'trainer', 'split', '--data', fileURLToPath(SHARED_DATA), '--out', out], pythonOptions);
+  return join(out, 'splits.csv');
+}
+const splitsCsv = values['test-split'] ? trainerSplitsCsv() : values.splits;
+
 // Default: iBean's test split and PlantVillage, the first N per class by sha256 (deterministic, unbiased by name).
-// --splits trainer/runs/default/splits.csv: the trainer's own held-out test split (what `evaluate` scored).
+// --splits trainer/runs/default/splits.csv, or --test-split: the trainer's held-out test split (what `evaluate` scored).
 function chooseImages(): { path: string; label: string }[] {
-  if (values.splits)
-    return readCsv(resolve(values.splits))
+  if (splitsCsv)
+    return readCsv(resolve(splitsCsv))
       .filter((r) => r.split === 'test' && known.has(r.label as string))
       .map((r) => ({ path: r.path as string, label: r.label as string }));
   const byClass = new Map<string, { path: string; label: string; sha: string }[]>();
@@ -44,7 +57,9 @@ function chooseImages(): { path: string; label: string }[] {
   }
   return [...byClass.values()].flatMap((rs) => rs.sort((a, b) => a.sha.localeCompare(b.sha)).slice(0, perClass));
 }
-const selection = values.splits ? `the test split of ${values.splits}` : `${perClass} per class, PlantVillage + iBean test`;
+const selection = splitsCsv
+  ? `the test split of ${values.splits ?? 'python -m trainer split'}`
+  : `${perClass} per class, PlantVillage + iBean test`;
 const images = chooseImages().map((r) => ({ path: fileURLToPath(new URL(r.path, SHARED_DATA)), label: r.label }));
 
 /** The app's answer: not-a-leaf, else the top disease within the top crop. */
@@ -71,13 +86,10 @@ function withinCrop(disease: number[], crop: string): { best: string; probs: Map
 console.error(`${images.length} images (${selection}), bundle ${manifest.bundleVersion}`);
 
 // 1. Trainer preprocessing + Python onnxruntime.
-const venv = execFileSync('bash', [resolve(REPO_ROOT, 'scripts/trainer-env.sh')], { encoding: 'utf8' }).trim();
 const py: { species: number[]; disease: number[] }[] = JSON.parse(
   execFileSync(`${venv}/bin/python`, [resolve(REPO_ROOT, 'bench/inference/trainer_probs.py'), bundleDir], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, PYTHONPATH: REPO_ROOT },
+    ...pythonOptions,
     input: JSON.stringify(images.map((i) => i.path)),
-    maxBuffer: 1 << 28,
     encoding: 'utf8',
   }),
 );
