@@ -3,7 +3,7 @@
 //   npx tsx bench/sync/run.ts [--records 200000] [--seconds 20] [--concurrency 8] [--profile DIR (server CPU profiles, summarised)]
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { FeedbackRecord } from '@leafcheck/sync';
@@ -106,7 +106,10 @@ function startServer(dir: string): Promise<{ child: ChildProcess; port: number; 
   });
 }
 
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+
 async function main() {
+  const loadAtStart = load();
   const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bench-sync-'));
   const salt = Math.floor(Math.random() * 1e6);
   const records = Array.from({ length: MAX_RECORDS }, (_, i) => makeRecord(i, salt));
@@ -160,6 +163,7 @@ async function main() {
       `${Math.max(rawBefore.p99, rawAfter.p99).toFixed(2)} (no HTTP, one thread: what SQLite's own stalls cost here)`,
     );
     line('API / raw SQLite', `${(apiRate / raw).toFixed(3)}`);
+    line('load average (1/5/15 min)', `${loadAtStart} at start, ${load()} at end`);
     line('target', `>= 30000 records/s and p99 <= 50 ms: ${apiRate >= 30_000 && percentile(latencies, 99) <= 50 ? 'met' : 'NOT met'}`);
   } finally {
     server.child.kill('SIGTERM');
