@@ -106,7 +106,10 @@ function startServer(dir: string): Promise<{ child: ChildProcess; port: number; 
   });
 }
 
-const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 
 async function main() {
   const loadAtStart = load();

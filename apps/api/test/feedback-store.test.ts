@@ -45,6 +45,15 @@ describe('the SQLite writer thread', () => {
       expect(all.sort()).toEqual([...new Set(batches.flat().map((r) => r.id))].sort());
       const rows = await opened.db.selectFrom('feedback').select('id').execute();
       expect(rows).toHaveLength(all.length);
+      // A batch that cannot be stored fails alone, even when it shared a transaction with others.
+      const broken = { ...record(100), deviceId: null } as unknown as ReturnType<typeof record>;
+      const outcomes = await Promise.allSettled([
+        writer.insert([record(101)], 'tok', 't'),
+        writer.insert([broken], 'tok', 't'),
+        writer.insert([record(102)], 'tok', 't'),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await writer.existing([record(100).id, record(101).id, record(102).id])).toEqual(new Set([record(101).id, record(102).id]));
     } finally {
       await opened.close();
       await rm(dir, { recursive: true, force: true });
