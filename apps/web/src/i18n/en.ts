@@ -74,8 +74,10 @@ export const en = {
   'result.notSure.crop-unclear.next': 'Choose the crop before checking, or take a closer photo of one leaf.',
   'result.notSure.too-close': 'Two problems look alike on this photo.',
   'result.notSure.too-close.next': 'Take another photo of a different sick leaf of the same plant and add it.',
-  'result.notSure.low-confidence': 'We are not sure what this is.',
-  'result.notSure.low-confidence.next': 'Take a closer photo in better light, or add a photo of another sick leaf.',
+  'result.notSure.low-confidence': 'The model is not sure enough to give an answer.',
+  'result.notSure.low-confidence.next':
+    'Add a close photo of another sick leaf of the same plant, in good light: more photos make the answer surer.',
+  'result.bestGuess': 'Best guess',
   'result.alternatives': 'It could also be',
   'result.advice': 'What to do',
   'result.symptoms': 'Check the plant for',

@@ -9,7 +9,7 @@ import { deleteAllEntries, deleteEntry, listEntries } from '../shared/history-st
 function summary(entry: HistoryEntry): string {
   const d = entry.diagnosis;
   if (d.kind === 'diagnosis') return diseaseName(d.disease);
-  return d.disease ? `${t('result.notSure')}: ${t('result.possibly').toLowerCase()} ${diseaseName(d.disease)}` : t('result.notSure');
+  return d.disease ? `${t('result.notSure')}: ${t('result.bestGuess').toLowerCase()} ${diseaseName(d.disease)}` : t('result.notSure');
 }
 
 export async function historyScreen(root: HTMLElement): Promise<() => void> {

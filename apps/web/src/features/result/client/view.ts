@@ -64,7 +64,7 @@ export function diagnosisView(d: Diagnosis, photo: HTMLImageElement | null = nul
             ? h(
                 'p',
                 { 'data-testid': 'best-guess', 'data-label': d.disease },
-                t('result.possibly'),
+                t('result.bestGuess'),
                 ': ',
                 h('strong', {}, diseaseName(d.disease)),
                 ` (${percent(d.probability)}%)`,

@@ -18,8 +18,10 @@ describe('result words', () => {
     expect(certaintyKey(0.4)).toBe('result.possibly');
   });
 
-  it('rounds and clamps percentages, never claiming 100%', () => {
-    expect(percent(0.876)).toBe(88);
+  it('rounds percentages down and clamps them, never claiming 100%', () => {
+    expect(percent(0.876)).toBe(87);
+    // Below a 95% threshold the app says "not sure": its best guess must not read "95%".
+    expect(percent(0.9499)).toBe(94);
     expect(percent(0.9996)).toBe(99);
     expect(percent(-0.1)).toBe(0);
     expect(isHealthy('Bean___healthy')).toBe(true);

@@ -24,7 +24,10 @@ export function certaintyKey(probability: number): MessageKey {
   return 'result.possibly';
 }
 
-/** Whole percent, never "100%": a model is never certain, and saying so would mislead. */
+/**
+ * Whole percent, rounded down and never "100%": the app never overstates how sure the model is
+ * (a model is never certain), and a guess just under the bundle's threshold never reads as the threshold.
+ */
 export function percent(probability: number): number {
-  return Math.min(99, Math.round(Math.min(1, Math.max(0, probability)) * 100));
+  return Math.min(99, Math.floor(Math.min(1, Math.max(0, probability)) * 100));
 }
