@@ -1,19 +1,23 @@
 // Token administration: npx tsx apps/api/src/cli.ts token issue --role agronomist [--name "Dr. A"]
 //                       npx tsx apps/api/src/cli.ts token revoke <id>
 //                       npx tsx apps/api/src/cli.ts token list
-//                       npx tsx apps/api/src/cli.ts bundle publish <dir>   (verify, then add to the registry)
+//                       npx tsx apps/api/src/cli.ts bundle publish <dir>   (verify, gate, then add to the registry)
+//                       npx tsx apps/api/src/cli.ts bundle gate <candidate> [<current>]   (the gate report only)
 //                       npx tsx apps/api/src/cli.ts bundle list
 // Uses the same database and registry as the server (DATABASE_URL / LEAFCHECK_DB, LEAFCHECK_REGISTRY).
 import { parseArgs } from 'node:util';
-import { dirSource } from '@leafcheck/bundle/node';
+import { formatGateReport, gateCandidate, verifyBundle } from '@leafcheck/bundle';
+import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import { openDb } from './db/connect.ts';
 import { createTokenStore, ROLES, type Role } from './db/token-store.ts';
 import { readEnv, registryFromEnv } from './env.ts';
+import { describeRefusal } from './registry/registry.ts';
 
 const USAGE = `usage: cli.ts token issue --role ${ROLES.join('|')} [--name NAME]
        cli.ts token revoke ID
        cli.ts token list
        cli.ts bundle publish DIR
+       cli.ts bundle gate CANDIDATE_DIR [CURRENT_DIR]   (CURRENT_DIR omitted: the newest published bundle)
        cli.ts bundle list`;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
@@ -22,8 +26,8 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
     allowPositionals: true,
     options: { role: { type: 'string' }, name: { type: 'string' } },
   });
-  const [group, command, arg] = positionals;
-  if (group === 'bundle') return runBundle(command, arg, out);
+  const [group, command, arg, arg2] = positionals;
+  if (group === 'bundle') return runBundle(command, arg, arg2, out);
   if (group !== 'token' || !command) {
     out(USAGE);
     return 2;
@@ -59,15 +63,27 @@ export async function runCli(argv: string[], out: (line: string) => void = conso
   }
 }
 
-async function runBundle(command: string | undefined, arg: string | undefined, out: (line: string) => void): Promise<number> {
+async function runBundle(command: string | undefined, arg: string | undefined, arg2: string | undefined, out: (line: string) => void) {
   const registry = registryFromEnv();
   if (command === 'publish' && arg) {
     try {
       const meta = await registry.publish(dirSource(arg));
       out(`published bundle ${meta.version} (signed by ${meta.keyId}) at ${meta.publishedAt}`);
+      if (meta.gate) for (const line of formatGateReport(meta.gate)) out(line);
       return 0;
     } catch (error) {
-      out(`not published: ${(error as Error).message}`);
+      for (const line of describeRefusal(error)) out(line);
+      return 1;
+    }
+  }
+  if (command === 'gate' && arg) {
+    try {
+      const verified = async (dir: string) => (await verifyBundle(dirSource(dir), trustedKeysWithLocal())).manifest;
+      const report = arg2 ? gateCandidate(await verified(arg), await verified(arg2)) : await registry.check(dirSource(arg));
+      for (const line of formatGateReport(report)) out(line);
+      return report.pass ? 0 : 1;
+    } catch (error) {
+      out(`not gated: ${(error as Error).message}`);
       return 1;
     }
   }

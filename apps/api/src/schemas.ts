@@ -12,3 +12,15 @@ export const authResponses = {
 } as const;
 
 export const security = [{ bearer: [] }];
+
+const gateValue = z.union([z.string(), z.number()]).nullable();
+export const gateReport = z
+  .object({
+    pass: z.boolean(),
+    candidateVersion: z.string(),
+    currentVersion: z.string().nullable(),
+    checks: z.array(
+      z.object({ rule: z.string(), subject: z.string(), current: gateValue, candidate: gateValue, pass: z.boolean(), reason: z.string() }),
+    ),
+  })
+  .openapi('GateReport');

@@ -58,15 +58,60 @@ describe('token CLI', () => {
     await writeFile(join(dir, 'home', 'signing-key.json'), JSON.stringify(key));
     const manifest = JSON.parse(await readFile(join(dir, 'bundle', 'manifest.json'), 'utf8')) as BundleManifest;
     await writeSignedBundle(join(dir, 'bundle'), { ...manifest, bundleVersion: '5.0.0' }, key.privateKeyHex);
-    expect(await run('bundle', 'publish', join(dir, 'bundle'))).toMatchObject({
+    expect(await run('bundle', 'publish', join(dir, 'bundle'))).toEqual({
       code: 0,
-      lines: [expect.stringMatching(/^published bundle 5\.0\.0/)],
+      lines: [
+        expect.stringMatching(/^published bundle 5\.0\.0/),
+        'promotion gate PASSED: 5.0.0 against nothing published',
+        '  pass  first-bundle bundleVersion: – -> 5.0.0 (no bundle is published yet: nothing to compare against)',
+      ],
     });
     expect((await run('bundle', 'list')).lines).toEqual([expect.stringMatching(/^5\.0\.0\t/)]);
     await writeFile(join(dir, 'bundle', 'advice.json'), '{}');
     const refused = await run('bundle', 'publish', join(dir, 'bundle'));
     expect(refused.code).toBe(1);
     expect(refused.lines[0]).toMatch(/^not published: .*advice\.json/);
+  });
+
+  it('prints the gate report: bundle gate against a directory or the registry, and a refused publish', async () => {
+    // Uses the key and registry (5.0.0 published, disease.top1 0.25) of the test above.
+    const key = JSON.parse(await readFile(join(dir, 'home', 'signing-key.json'), 'utf8')) as { privateKeyHex: string };
+    const manifest = JSON.parse(
+      await readFile(join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts/manifest.json'), 'utf8'),
+    ) as BundleManifest;
+    const signed = async (name: string, version: string, top1: number) => {
+      await cp(join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts'), join(dir, name), { recursive: true });
+      await writeSignedBundle(
+        join(dir, name),
+        { ...manifest, bundleVersion: version, metrics: { 'disease.top1': top1 } },
+        key.privateKeyHex,
+      );
+      return join(dir, name);
+    };
+    const worse = await signed('worse', '5.1.0', 0.2);
+    const better = await signed('better', '5.1.0', 0.3);
+    const gated = await run('bundle', 'gate', better);
+    expect(gated.code).toBe(0);
+    expect(gated.lines[0]).toBe('promotion gate PASSED: 5.1.0 against 5.0.0');
+    expect(gated.lines).toContain('  pass  primary-metric disease.top1: 0.2500 -> 0.3000 (not lower)');
+    expect(await run('bundle', 'gate', better, worse)).toMatchObject({
+      code: 1,
+      lines: [
+        'promotion gate FAILED: 5.1.0 against 5.1.0',
+        expect.stringMatching(/FAIL {2}version/),
+        expect.anything(),
+        expect.anything(),
+        expect.anything(),
+      ],
+    });
+    const refused = await run('bundle', 'publish', worse);
+    expect(refused.code).toBe(1);
+    expect(refused.lines.slice(0, 3)).toEqual([
+      'not published:',
+      'promotion gate FAILED: 5.1.0 against 5.0.0',
+      '  FAIL  primary-metric disease.top1: 0.2500 -> 0.2000 (dropped 5.00 points; the primary metric may not drop)',
+    ]);
+    expect((await run('bundle', 'list')).lines).toEqual([expect.stringMatching(/^5\.0\.0\t/)]);
   });
 
   it('refuses unknown roles and commands with usage', async () => {

@@ -16,12 +16,12 @@ const trusted = [{ keyId: key.keyId, publicKeyHex: key.publicKeyHex }];
 let tmp: string;
 let hub: HubMock;
 
-async function bundleAs(version: string, card?: string): Promise<string> {
+async function bundleAs(version: string, card?: string, metrics?: Record<string, number>): Promise<string> {
   const dir = await mkdtemp(join(tmp, 'b-'));
   await cp(join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts'), dir, { recursive: true });
   if (card) await writeFile(join(dir, 'model-card.md'), card);
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
-  await writeSignedBundle(dir, { ...manifest, bundleVersion: version }, key.privateKeyHex);
+  await writeSignedBundle(dir, { ...manifest, bundleVersion: version, ...(metrics ? { metrics } : {}) }, key.privateKeyHex);
   return dir;
 }
 
@@ -68,6 +68,19 @@ describe('Hub registry', () => {
     expect(hub.commits.length).toBe(commits);
   });
 
+  it('gates against the newest bundle on the Hub: a worse one is refused before any upload', async () => {
+    const registry = hubRegistry({ repo: 'leafcheck/bundles', accessToken: 'hf_test_token', hubUrl: hub.url, trusted });
+    const commits = hub.commits.length;
+    await expect(registry.publish(dirSource(await bundleAs('1.3.0', undefined, { 'disease.top1': 0.2 })))).rejects.toThrow(
+      /1\.3\.0 failed the promotion gate against 1\.2\.0: primary-metric disease\.top1/,
+    );
+    expect(hub.commits.length).toBe(commits);
+    const published = await registry.publish(dirSource(await bundleAs('1.3.0', undefined, { 'disease.top1': 0.3 })));
+    expect(published.gate).toMatchObject({ pass: true, currentVersion: '1.2.0' });
+    const stored = JSON.parse(hub.files.get('1.3.0/published.json')?.toString() ?? '{}') as { gate: unknown };
+    expect(stored.gate).toEqual(published.gate);
+  });
+
   it('is what the CLI publishes to when LEAFCHECK_HF_REPO and HF_TOKEN are set', async () => {
     const saved = { ...process.env };
     try {
@@ -80,7 +93,9 @@ describe('Hub registry', () => {
         HF_ENDPOINT: hub.url,
       });
       const lines: string[] = [];
-      expect(await runCli(['bundle', 'publish', await bundleAs('3.0.0')], (l) => lines.push(l))).toBe(0);
+      expect(await runCli(['bundle', 'publish', await bundleAs('3.0.0', undefined, { 'disease.top1': 0.3 })], (l) => lines.push(l))).toBe(
+        0,
+      );
       expect(lines[0]).toMatch(/^published bundle 3\.0\.0/);
       expect(hub.commits.at(-1)?.summary).toBe('Publish bundle 3.0.0');
     } finally {

@@ -10,8 +10,7 @@ import { openDb } from '../src/db/connect.ts';
 import { createStorage } from '../src/db/storage.ts';
 import { REPO_ROOT } from '../src/env.ts';
 import { localPhotoStore } from '../src/photos/photo-store.ts';
-import { localRegistry } from '../src/registry/registry.ts';
-import { compareVersions } from '../src/registry/semver.ts';
+import { localRegistry, PromotionRefusedError, type PublishedBundle } from '../src/registry/registry.ts';
 
 const FIXTURE = join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts');
 let tmp: string;
@@ -19,13 +18,13 @@ let fixtureKey: TrustedKey;
 const ownKey = generateKeyPair();
 const trusted = () => [fixtureKey, { keyId: ownKey.keyId, publicKeyHex: ownKey.publicKeyHex }];
 
-/** A copy of the fixture re-signed as another version (and optionally another model card). */
-async function bundleAs(version: string, modelCard?: string): Promise<string> {
+/** A copy of the fixture re-signed as another version (and optionally another model card or metrics). */
+async function bundleAs(version: string, modelCard?: string, metrics?: Record<string, number>): Promise<string> {
   const dir = await mkdtemp(join(tmp, 'b-'));
   await cp(FIXTURE, dir, { recursive: true });
   if (modelCard) await writeFile(join(dir, 'model-card.md'), modelCard);
   const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
-  await writeSignedBundle(dir, { ...manifest, bundleVersion: version }, ownKey.privateKeyHex);
+  await writeSignedBundle(dir, { ...manifest, bundleVersion: version, ...(metrics ? { metrics } : {}) }, ownKey.privateKeyHex);
   return dir;
 }
 
@@ -34,14 +33,6 @@ beforeAll(async () => {
   fixtureKey = JSON.parse(await readFile(join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts.key.json'), 'utf8')) as TrustedKey;
 });
 afterAll(() => rm(tmp, { recursive: true, force: true }));
-
-describe('compareVersions', () => {
-  it('orders releases and pre-releases like semver', () => {
-    const sorted = ['1.0.0', '0.9.10', '1.0.0-rc.2', '0.10.0', '1.0.0-rc.10', '1.0.0-alpha', '0.9.9'].sort(compareVersions);
-    expect(sorted).toEqual(['0.9.9', '0.9.10', '0.10.0', '1.0.0-alpha', '1.0.0-rc.2', '1.0.0-rc.10', '1.0.0']);
-    expect(() => compareVersions('v1', '1.0.0')).toThrow(RangeError);
-  });
-});
 
 describe('bundle info', () => {
   it('reads labels, metrics and version from a verified bundle, and refuses an untrusted one', async () => {
@@ -56,11 +47,11 @@ describe('bundle info', () => {
 describe('local registry', () => {
   it('publishes verified bundles, lists newest first and serves files', async () => {
     const registry = localRegistry(join(tmp, 'reg1'), trusted());
+    await registry.publish(dirSource(FIXTURE));
     const first = await registry.publish(dirSource(await bundleAs('1.0.0')));
     expect(first).toMatchObject({ version: '1.0.0', keyId: ownKey.keyId });
     expect(first.files).toEqual(['advice.json', 'disease.onnx', 'manifest.json', 'model-card.md', 'species.onnx']);
     await registry.publish(dirSource(await bundleAs('1.1.0-rc.1')));
-    await registry.publish(dirSource(FIXTURE));
     expect((await registry.list()).map((b) => b.version)).toEqual([
       '1.1.0-rc.1',
       '1.0.0',
@@ -92,6 +83,52 @@ describe('local registry', () => {
     await expect(registry.publish(dirSource(dir))).rejects.toThrow(/disease\.onnx/);
     await expect(localRegistry(join(tmp, 'reg3'), [fixtureKey]).publish(dirSource(await bundleAs('3.0.1')))).rejects.toThrow(/trust/);
     expect(await registry.list()).toEqual([]);
+  });
+});
+
+describe('promotion gate on publish', () => {
+  const metrics = { 'disease.top1': 0.9, 'species.top1': 0.95, 'ece.disease': 0.02 };
+  const stored = async (dir: string, version: string) =>
+    JSON.parse(await readFile(join(dir, version, 'published.json'), 'utf8')) as PublishedBundle;
+
+  it('gates each candidate against the newest published bundle and records the report', async () => {
+    const dir = join(tmp, 'reg-gate');
+    const registry = localRegistry(dir, trusted());
+    await registry.publish(dirSource(await bundleAs('1.0.0', undefined, metrics)));
+    expect((await stored(dir, '1.0.0')).gate).toMatchObject({ pass: true, currentVersion: null, checks: [{ rule: 'first-bundle' }] });
+
+    const better = await bundleAs('1.1.0', undefined, { ...metrics, 'disease.top1': 0.91, 'species.top1': 0.946 });
+    expect((await registry.check(dirSource(better))).pass).toBe(true);
+    const published = await registry.publish(dirSource(better));
+    expect(published.gate).toMatchObject({ pass: true, candidateVersion: '1.1.0', currentVersion: '1.0.0' });
+    expect((await stored(dir, '1.1.0')).gate?.checks.find((c) => c.subject === 'species.top1')).toMatchObject({
+      current: 0.95,
+      candidate: 0.946,
+      pass: true,
+    });
+    // An already published version stays a no-op, though it is older than the newest.
+    expect((await registry.publish(dirSource(await bundleAs('1.0.0', undefined, metrics)))).version).toBe('1.0.0');
+  });
+
+  it('refuses a worse, older or less evidenced candidate, lists every failed check, and stores nothing', async () => {
+    const dir = join(tmp, 'reg-refuse');
+    const registry = localRegistry(dir, trusted());
+    await registry.publish(dirSource(await bundleAs('2.0.0', undefined, metrics)));
+    const { 'ece.disease': _dropped, ...withoutEce } = metrics;
+    const candidates: Array<[string, Record<string, number>, RegExp]> = [
+      ['2.1.0', { ...metrics, 'disease.top1': 0.899 }, /primary-metric disease\.top1 \(dropped 0\.10 points/],
+      ['2.1.0', { ...metrics, 'species.top1': 0.94, 'ece.disease': 0.04 }, /accuracy species\.top1 .*; calibration ece\.disease/],
+      ['2.1.0', withoutEce, /calibration ece\.disease \(the current bundle reports it, the candidate does not\)/],
+      ['1.9.0', metrics, /version bundleVersion \(1\.9\.0 is not newer than 2\.0\.0/],
+    ];
+    for (const [version, m, message] of candidates) {
+      const error = await registry.publish(dirSource(await bundleAs(version, undefined, m))).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PromotionRefusedError);
+      expect((error as Error).message).toMatch(/^bundle \S+ failed the promotion gate against 2\.0\.0: /);
+      expect((error as Error).message).toMatch(message);
+      expect((error as PromotionRefusedError).report.pass).toBe(false);
+    }
+    expect((await registry.list()).map((b) => b.version)).toEqual(['2.0.0']);
   });
 });
 

@@ -16,6 +16,16 @@ export { checkLabelConsistency, parseManifest, SUPPORTED_FORMAT_VERSIONS, valida
 export type { BundleManifest, Model } from './manifest.types.ts';
 export { type ModelGraph, type ModelKind, modelGraphs, sharesOneGraph } from './model-graphs.ts';
 export { type OnnxSignature, type OnnxValueInfo, readOnnxSignature } from './onnx-shape.ts';
+export {
+  compareVersions,
+  DEFAULT_PROMOTION_POLICY,
+  formatGateReport,
+  type GateCheck,
+  type GateReport,
+  type GateRule,
+  gateCandidate,
+  type PromotionPolicy,
+} from './promotion-gate.ts';
 export { generateKeyPair, keyIdOf, signedBytes, signManifest, type TrustedKey, verifyManifestSignature } from './signature.ts';
 export { DEFAULT_TRUSTED_KEYS } from './trusted-keys.ts';
 export { type BundleSource, checkLabelCount, modelEntries, type VerifiedBundle, verifyBundle } from './verify.ts';

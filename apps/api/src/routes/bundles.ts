@@ -1,7 +1,7 @@
 // Published bundles for app updates: public (bundles are signed; the app verifies them itself).
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Api, RouteContext } from '../context.ts';
-import { errorBody } from '../schemas.ts';
+import { errorBody, gateReport } from '../schemas.ts';
 
 const published = z
   .object({
@@ -11,6 +11,7 @@ const published = z
     keyId: z.string(),
     metrics: z.record(z.string(), z.number()),
     files: z.array(z.string()),
+    gate: gateReport.optional().openapi({ description: 'the promotion gate report at publish time' }),
   })
   .openapi('PublishedBundle');
 
