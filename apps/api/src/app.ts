@@ -10,6 +10,7 @@ import { createSuggestionService } from './llm/suggestions.ts';
 import { registerBundles } from './routes/bundles.ts';
 import { registerFeedback } from './routes/feedback.ts';
 import { registerMaintainer } from './routes/maintainer.ts';
+import { registerRetrain } from './routes/retrain.ts';
 import { registerReview } from './routes/review.ts';
 
 export type { AppDeps, BundleInfo, Storage } from './context.ts';
@@ -54,6 +55,7 @@ export function createApp(deps: AppDeps) {
   };
   app.use('/v1/feedback', tooLarge(config.feedbackBodyLimit));
   app.use('/v1/review/*', tooLarge(config.otherBodyLimit));
+  app.use('/v1/retrain/*', tooLarge(config.otherBodyLimit));
 
   app.onError((error, c) => {
     // Hono's own 4xx (e.g. malformed JSON from the validator) keep their status.
@@ -81,6 +83,7 @@ export function createApp(deps: AppDeps) {
   registerFeedback(app, ctx);
   registerReview(app, ctx);
   registerMaintainer(app, ctx);
+  registerRetrain(app, ctx);
   registerBundles(app, ctx);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {

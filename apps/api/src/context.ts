@@ -5,11 +5,13 @@ import type { MiddlewareHandler } from 'hono';
 import { type AppEnv, DEFAULT_RATE_LIMITS, type RateLimit, RateLimiter, requireRole } from './auth.ts';
 import type { FeedbackStore } from './db/feedback-store.ts';
 import type { ReviewStore } from './db/review-store.ts';
+import type { RunStore } from './db/run-store.ts';
 import type { Role, TokenStore } from './db/token-store.ts';
 import type { LabelSuggester } from './llm/suggester.ts';
 import type { SuggestionService } from './llm/suggestions.ts';
 import type { PhotoStore } from './photos/photo-store.ts';
 import type { BundleRegistry } from './registry/registry.ts';
+import type { TrainingSetup } from './training/backend.ts';
 
 /** The model bundle the API judges feedback against (from its signed manifest). */
 export interface BundleInfo {
@@ -24,6 +26,7 @@ export interface Storage {
   feedback: FeedbackStore;
   reviews: ReviewStore;
   tokens: TokenStore;
+  runs: RunStore;
 }
 
 export interface AppConfig {
@@ -57,6 +60,8 @@ export interface AppDeps {
   bundle: BundleInfo | null;
   /** Published bundles served to apps; null: none (GET /v1/bundles lists nothing). */
   registry?: BundleRegistry | null;
+  /** Starts retrain runs (local trainer or Modal); null/absent: the retrain run routes answer 503. */
+  training?: TrainingSetup | null;
   config?: Partial<AppConfig>;
   now?: () => Date;
 }

@@ -9,6 +9,8 @@ import { type DbTarget, dbTargetFromEnv } from './db/connect.ts';
 import { anthropicSuggester, type LabelSuggester } from './llm/suggester.ts';
 import { hubRegistry } from './registry/hub-registry.ts';
 import { type BundleRegistry, localRegistry } from './registry/registry.ts';
+import { localBackend, type TrainingSetup, trainerCommand } from './training/backend.ts';
+import { modalBackend } from './training/modal.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -79,4 +81,25 @@ export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): BundleReg
     });
   }
   return localRegistry(readEnv(env).registryDir, trusted);
+}
+
+/**
+ * LEAFCHECK_TRAINING: `local` (default; the trainer pipeline here, LEAFCHECK_TRAINER_COMMAND overrides
+ * `<venv>/bin/python -m trainer`) or `modal` (LEAFCHECK_MODAL_URL, LEAFCHECK_MODAL_KEY, LEAFCHECK_MODAL_SECRET:
+ * the trainer's deployed web endpoint and a proxy auth token). Runs live in LEAFCHECK_RUNS (.leafcheck/runs)
+ * and start from LEAFCHECK_TRAINER_CONFIG (trainer/configs/default.toml).
+ */
+export function trainingFromEnv(env: NodeJS.ProcessEnv = process.env): TrainingSetup {
+  const command = trainerCommand(REPO_ROOT, env.LEAFCHECK_TRAINER_COMMAND);
+  const kind = env.LEAFCHECK_TRAINING ?? 'local';
+  const common = {
+    runsDir: resolve(env.LEAFCHECK_RUNS ?? join(REPO_ROOT, '.leafcheck', 'runs')),
+    baseConfigPath: resolve(env.LEAFCHECK_TRAINER_CONFIG ?? join(REPO_ROOT, 'trainer', 'configs', 'default.toml')),
+  };
+  if (kind === 'local') return { backend: localBackend(command, REPO_ROOT), ...common };
+  if (kind !== 'modal') throw new Error(`LEAFCHECK_TRAINING must be local or modal, got ${kind}`);
+  const { LEAFCHECK_MODAL_URL: url, LEAFCHECK_MODAL_KEY: key, LEAFCHECK_MODAL_SECRET: secret } = env;
+  if (!url || !key || !secret)
+    throw new Error('LEAFCHECK_TRAINING=modal needs LEAFCHECK_MODAL_URL, LEAFCHECK_MODAL_KEY and LEAFCHECK_MODAL_SECRET');
+  return { backend: modalBackend({ url, key, secret, command, cwd: REPO_ROOT }), ...common };
 }

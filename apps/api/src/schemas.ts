@@ -13,6 +13,14 @@ export const authResponses = {
 
 export const security = [{ bearer: [] }];
 
+/** A UUID path parameter `id` (feedback records, retrain runs). */
+export const idParam = z.object({
+  id: z
+    .string()
+    .uuid()
+    .openapi({ param: { name: 'id', in: 'path' } }),
+});
+
 const gateValue = z.union([z.string(), z.number()]).nullable();
 export const gateReport = z
   .object({

@@ -7,7 +7,7 @@ import { createApp } from './app.ts';
 import { openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { TokenStore } from './db/token-store.ts';
-import { bundleOrNull, REPO_ROOT, readEnv, registryFromEnv } from './env.ts';
+import { bundleOrNull, REPO_ROOT, readEnv, registryFromEnv, trainingFromEnv } from './env.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
 
 const DEV_TOKENS_FILE = process.env.LEAFCHECK_DEV_TOKENS ?? join(REPO_ROOT, '.leafcheck', 'dev-tokens.json');
@@ -45,6 +45,7 @@ async function main() {
     llm: env.llm,
     bundle,
     registry: registryFromEnv(),
+    training: trainingFromEnv(),
     config: { corsOrigins: env.corsOrigins },
   });
   const server = serve({ fetch: app.fetch, port: env.port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {

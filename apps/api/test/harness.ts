@@ -11,6 +11,8 @@ import { type OpenDb, openDb } from '../src/db/connect.ts';
 import { createStorage } from '../src/db/storage.ts';
 import type { LabelSuggester } from '../src/llm/suggester.ts';
 import { localPhotoStore } from '../src/photos/photo-store.ts';
+import type { BundleRegistry } from '../src/registry/registry.ts';
+import type { TrainingSetup } from '../src/training/backend.ts';
 
 export const backends: Array<'sqlite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
 
@@ -32,7 +34,14 @@ export interface Harness {
 
 export async function openHarness(
   backend: 'sqlite' | 'postgres',
-  options: { llm?: LabelSuggester | null; config?: Partial<AppConfig>; bundle?: BundleInfo | null; now?: () => Date } = {},
+  options: {
+    llm?: LabelSuggester | null;
+    config?: Partial<AppConfig>;
+    bundle?: BundleInfo | null;
+    now?: () => Date;
+    registry?: BundleRegistry;
+    training?: TrainingSetup;
+  } = {},
 ): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'leafcheck-api-test-'));
   let dropSchema = async () => {};
@@ -67,6 +76,8 @@ export async function openHarness(
     bundle: options.bundle === undefined ? testBundle : options.bundle,
     config: { corsOrigins: ['https://app.leafcheck.test'], ...options.config },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.training ? { training: options.training } : {}),
   };
   return {
     app: createApp(deps),

@@ -76,6 +76,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('feedback_received').on('feedback').column('received_at').execute();
     },
   },
+  // Retrain runs started from the API. `active` is 'active' while a run trains and NULL afterwards: the unique
+  // constraint (NULLs are distinct on SQLite and PostgreSQL) makes "one run at a time" hold under concurrent starts.
+  '0003_retrain_runs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('retrain_run')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('backend', 'text', (c) => c.notNull())
+        .addColumn('external_id', 'text')
+        .addColumn('state', 'text', (c) => c.notNull())
+        .addColumn('active', 'text', (c) => c.unique())
+        .addColumn('version', 'text', (c) => c.notNull())
+        .addColumn('dir', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('started_by', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addColumn('published_at', 'text')
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('retrain_run').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

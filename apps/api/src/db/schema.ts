@@ -74,9 +74,25 @@ export interface TokenTable {
   revoked_at: string | null;
 }
 
+export interface RetrainRunTable {
+  id: string;
+  backend: string;
+  external_id: string | null;
+  state: 'running' | 'succeeded' | 'failed' | 'published';
+  active: 'active' | null;
+  version: string;
+  dir: string;
+  error: string | null;
+  started_by: string;
+  started_at: string;
+  finished_at: string | null;
+  published_at: string | null;
+}
+
 export interface Database {
   feedback: FeedbackTable;
   review: ReviewTable;
   suggestion: SuggestionTable;
   api_token: TokenTable;
+  retrain_run: RetrainRunTable;
 }

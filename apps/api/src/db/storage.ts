@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Storage } from '../context.ts';
 import { createFeedbackStore } from './feedback-store.ts';
 import { createReviewStore } from './review-store.ts';
+import { createRunStore } from './run-store.ts';
 import type { Database } from './schema.ts';
 import type { FeedbackWriter } from './sqlite-writer.ts';
 import { createTokenStore } from './token-store.ts';
@@ -13,5 +14,6 @@ export function createStorage(db: Kysely<Database>, now?: () => Date, feedbackWr
     feedback: feedbackWriter ? { ...feedback, existing: feedbackWriter.existing, insert: feedbackWriter.insert } : feedback,
     reviews: createReviewStore(db),
     tokens: createTokenStore(db, now),
+    runs: createRunStore(db),
   };
 }

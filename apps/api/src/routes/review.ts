@@ -4,7 +4,7 @@ import { labelProbability } from '@leafcheck/sync';
 import type { Api, RouteContext } from '../context.ts';
 import type { ReviewItemRow } from '../db/review-store.ts';
 import { viewOf } from '../llm/suggestions.ts';
-import { authResponses, errorBody, security, validationError } from '../schemas.ts';
+import { authResponses, errorBody, idParam, security, validationError } from '../schemas.ts';
 
 /** Crop___Disease (or a bare class like Background_without_leaves); never a path. */
 export const labelSchema = z
@@ -13,13 +13,6 @@ export const labelSchema = z
   .max(200)
   .regex(/^[^/\\.][^/\\]*$/, 'must be a class name such as Tomato___Late_blight (no slashes, no leading dot)')
   .refine((s) => !/[\p{Cc}]/u.test(s), 'must not contain control characters');
-
-const idParam = z.object({
-  id: z
-    .string()
-    .uuid()
-    .openapi({ param: { name: 'id', in: 'path' } }),
-});
 
 const suggestionView = z
   .union([

@@ -1,0 +1,126 @@
+// Where retrain runs train. A backend starts a run from its folder (config.toml written there) and reports
+// its state; once it says 'succeeded', a bundle signed on this machine is in <run folder>/bundle.
+// local (default): the trainer's pipeline as a child process; modal (modal.ts): the trainer's Modal web endpoint.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+export interface TrainingJob {
+  id: string;
+  /** The run folder: config.toml, logs, run/ (the trainer's run_dir), bundle/ (the candidate). */
+  dir: string;
+  version: string;
+}
+
+export interface TrainingStatus {
+  state: 'running' | 'succeeded' | 'failed';
+  /** The last lines of the run's log. */
+  log: string;
+  error?: string;
+}
+
+export interface TrainingBackend {
+  readonly kind: 'local' | 'modal';
+  /** Starts the run; returns the id the backend knows it by (a process id, a Modal call id). */
+  start(job: TrainingJob): Promise<string>;
+  status(job: TrainingJob, externalId: string): Promise<TrainingStatus>;
+}
+
+export interface TrainingSetup {
+  backend: TrainingBackend;
+  /** Run folders go here (inside the API's data directory). */
+  runsDir: string;
+  /** The trainer config each run starts from (run_dir, bundle.out and bundle.version are replaced). */
+  baseConfigPath: string;
+}
+
+export class TrainingError extends Error {
+  override readonly name = 'TrainingError';
+}
+
+export const runPaths = (dir: string) => ({
+  config: join(dir, 'config.toml'),
+  runDir: join(dir, 'run'),
+  bundle: join(dir, 'bundle'),
+});
+
+/** A command prefix (argv) for `python -m trainer`; resolved when the first run starts. */
+export type TrainerCommand = () => Promise<string[]>;
+
+/** `spec` (argv split on spaces) or, by default, the trainer venv's python from scripts/trainer-env.sh (created on first use). */
+export function trainerCommand(repoRoot: string, spec?: string): TrainerCommand {
+  let resolved: Promise<string[]> | null = null;
+  return () => {
+    resolved ??= spec
+      ? Promise.resolve(spec.split(/\s+/).filter(Boolean))
+      : promisify(execFile)('bash', [join(repoRoot, 'scripts', 'trainer-env.sh')], { maxBuffer: 1 << 20 }).then(
+          ({ stdout }) => [join(stdout.trim(), 'bin', 'python'), '-m', 'trainer'],
+          (error: unknown) => {
+            resolved = null;
+            throw new TrainingError(`could not prepare the trainer environment: ${(error as Error).message}`);
+          },
+        );
+    return resolved;
+  };
+}
+
+/**
+ * Starts argv detached (it outlives an API restart) with output in <dir>/<name>.log; a wrapper shell writes
+ * the exit code to <name>.exit when it ends. Returns the wrapper's process id.
+ */
+export function startDetached(dir: string, name: string, argv: string[], cwd: string): number {
+  const script = '"$@" >"$LEAFCHECK_LOG" 2>&1; echo $? >"$LEAFCHECK_EXIT.tmp" && mv "$LEAFCHECK_EXIT.tmp" "$LEAFCHECK_EXIT"';
+  const child = spawn('bash', ['-c', script, 'bash', ...argv], {
+    cwd,
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, LEAFCHECK_LOG: join(dir, `${name}.log`), LEAFCHECK_EXIT: join(dir, `${name}.exit`) },
+  });
+  child.unref();
+  if (child.pid === undefined) throw new TrainingError(`could not start ${argv[0]}`);
+  return child.pid;
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+export async function logTail(dir: string, name: string, lines = 40): Promise<string> {
+  const text = await readFile(join(dir, `${name}.log`), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .slice(-lines - 1)
+    .join('\n')
+    .trimEnd();
+}
+
+/** The state of a process started by startDetached. */
+export async function detachedStatus(dir: string, name: string, pid: number): Promise<TrainingStatus> {
+  const log = await logTail(dir, name);
+  const exit = await readFile(join(dir, `${name}.exit`), 'utf8').catch(() => null);
+  if (exit === null)
+    return alive(pid) ? { state: 'running', log } : { state: 'failed', log, error: `${name} process ${pid} ended without an exit code` };
+  const code = Number(exit.trim());
+  if (code !== 0) return { state: 'failed', log, error: `${name} exited with code ${code}` };
+  if (!existsSync(join(runPaths(dir).bundle, 'manifest.json')))
+    return { state: 'failed', log, error: `${name} finished but wrote no bundle` };
+  return { state: 'succeeded', log };
+}
+
+/** The trainer's pipeline on this machine: `<command> pipeline --config <run>/config.toml`, run from `cwd` (the repo root). */
+export function localBackend(command: TrainerCommand, cwd: string): TrainingBackend {
+  return {
+    kind: 'local',
+    async start(job) {
+      return String(startDetached(job.dir, 'pipeline', [...(await command()), 'pipeline', '--config', runPaths(job.dir).config], cwd));
+    },
+    status: (job, externalId) => detachedStatus(job.dir, 'pipeline', Number(externalId)),
+  };
+}
