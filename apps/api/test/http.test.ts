@@ -1,23 +1,9 @@
 // The real client engine against a real server over loopback, including a server restart mid-sync.
-import { createSyncEngine, type FeedbackRecord, type FieldError, fetchTransport, type OutboxStore } from '@leafcheck/sync';
+import { createSyncEngine, fetchTransport } from '@leafcheck/sync';
+import { MemoryOutbox } from '@leafcheck/sync/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../src/test-server.ts';
 import { record } from './fixtures.ts';
-
-class Outbox implements OutboxStore {
-  readonly pending = new Map<string, FeedbackRecord>();
-  readonly rejected = new Map<string, FieldError[]>();
-  async list(limit: number) {
-    return [...this.pending.values()].slice(0, limit);
-  }
-  async remove(ids: string[]) {
-    for (const id of ids) this.pending.delete(id);
-  }
-  async markRejected(id: string, errors: FieldError[]) {
-    this.pending.delete(id);
-    this.rejected.set(id, errors);
-  }
-}
 
 const servers: TestServer[] = [];
 afterEach(async () => {
@@ -41,7 +27,7 @@ describe('sync over HTTP', { timeout: 60_000 }, () => {
         },
       },
     });
-    const outbox = new Outbox();
+    const outbox = new MemoryOutbox();
     for (let i = 0; i < 230; i++) outbox.pending.set(record(i).id, record(i));
     let current: TestServer = first;
     let sent = 0;
@@ -81,7 +67,7 @@ describe('sync over HTTP', { timeout: 60_000 }, () => {
   it('reports a revoked or unknown device token as unauthorized and keeps the records', async () => {
     const server = await startTestServer();
     servers.push(server);
-    const outbox = new Outbox();
+    const outbox = new MemoryOutbox();
     outbox.pending.set(record(1).id, record(1));
     const engine = createSyncEngine({
       store: outbox,

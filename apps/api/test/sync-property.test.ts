@@ -4,14 +4,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createSyncEngine,
-  type FeedbackBatchResponse,
-  type FeedbackRecord,
-  type FieldError,
-  type OutboxStore,
-  SyncError,
-} from '@leafcheck/sync';
+import { createSyncEngine, type FeedbackBatchResponse, type FeedbackRecord, SyncError } from '@leafcheck/sync';
+import { MemoryOutbox } from '@leafcheck/sync/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../src/app.ts';
@@ -21,21 +15,6 @@ import { localPhotoStore } from '../src/photos/photo-store.ts';
 import { record } from './fixtures.ts';
 
 type Fault = 'ok' | 'request-lost' | 'response-lost' | 'server-error' | 'restart';
-
-class Outbox implements OutboxStore {
-  readonly pending = new Map<string, FeedbackRecord>();
-  readonly rejected = new Map<string, FieldError[]>();
-  async list(limit: number) {
-    return [...this.pending.values()].slice(0, limit);
-  }
-  async remove(ids: string[]) {
-    for (const id of ids) this.pending.delete(id);
-  }
-  async markRejected(id: string, errors: FieldError[]) {
-    this.pending.delete(id);
-    this.rejected.set(id, errors);
-  }
-}
 
 describe('sync against the real API (property)', () => {
   it('stores every record once through lost requests, lost responses and restarts', { timeout: 180_000 }, async () => {
@@ -70,7 +49,7 @@ describe('sync against the real API (property)', () => {
               let faultIndex = 0;
               let healed = false;
               const acceptedAcks = new Map<string, number>();
-              const outbox = new Outbox();
+              const outbox = new MemoryOutbox();
               const added: FeedbackRecord[] = [];
               const engine = createSyncEngine({
                 store: outbox,

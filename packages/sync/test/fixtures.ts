@@ -20,3 +20,5 @@ export function makeRecord(n: number, overrides: Partial<FeedbackRecord> = {}): 
     ...overrides,
   };
 }
+
+export { MemoryOutbox } from './memory.ts';
