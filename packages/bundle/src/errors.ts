@@ -13,7 +13,14 @@ export type BundleErrorCode =
   | 'FILE_HASH_MISMATCH'
   | 'LABEL_COUNT_MISMATCH'
   | 'ADVICE_INVALID'
-  | 'MODEL_UNREADABLE';
+  | 'MODEL_UNREADABLE'
+  | 'MANIFEST_TOO_LARGE'
+  // A bundle on disk holds regular files only (packages/bundle/src/node.ts).
+  | 'FILE_IS_DIRECTORY'
+  | 'FILE_IS_FIFO'
+  | 'FILE_IS_DEVICE'
+  | 'FILE_NOT_REGULAR'
+  | 'FILE_OUTSIDE_BUNDLE';
 
 export class BundleError extends Error {
   override readonly name = 'BundleError';

@@ -1,25 +1,88 @@
 // Node-only helpers: bundles on disk and the local signing key. Browser code imports index.ts only.
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { chmodSync, constants, existsSync, mkdirSync, readFileSync, type Stats, writeFileSync } from 'node:fs';
+import { type FileHandle, lstat, open, readFile, realpath, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { sha256Hex } from './bytes.ts';
+import { BundleError } from './errors.ts';
 import { validateManifest } from './manifest.ts';
 import type { BundleManifest } from './manifest.types.ts';
 import { generateKeyPair, signManifest, type TrustedKey } from './signature.ts';
 import { DEFAULT_TRUSTED_KEYS } from './trusted-keys.ts';
 import type { BundleSource } from './verify.ts';
 
+/** What a bundle file on disk may be: a regular file, or a symlink to one inside the bundle. */
+function refuseNonRegular(name: string, stats: Stats): void {
+  if (stats.isFile()) return;
+  if (stats.isDirectory()) throw new BundleError('FILE_IS_DIRECTORY', `${name} is a directory, not a file`, name);
+  if (stats.isFIFO()) throw new BundleError('FILE_IS_FIFO', `${name} is a named pipe, not a file`, name);
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) {
+    throw new BundleError('FILE_IS_DEVICE', `${name} is a device, not a file`, name);
+  }
+  throw new BundleError('FILE_NOT_REGULAR', `${name} is not a regular file`, name);
+}
+
+/** The real path of a bundle file; a symlink may point at another file of the bundle, never outside it. */
+async function resolveInside(dir: string, name: string): Promise<string> {
+  const path = join(dir, name);
+  if (!(await lstat(path)).isSymbolicLink()) return path;
+  const [root, target] = await Promise.all([realpath(dir), realpath(path)]);
+  const rel = relative(root, target);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) {
+    throw new BundleError('FILE_OUTSIDE_BUNDLE', `${name} is a symlink that leads outside the bundle`, name);
+  }
+  return target;
+}
+
+/** Reads at most `maxBytes` from an open file: enough to tell "too long" without reading an endless file. */
+async function readBounded(file: FileHandle, maxBytes: number): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  while (total < maxBytes) {
+    const chunk = new Uint8Array(Math.min(READ_CHUNK_BYTES, maxBytes - total));
+    const { bytesRead } = await file.read(chunk, 0, chunk.byteLength, total);
+    if (bytesRead === 0) break;
+    chunks.push(chunk.subarray(0, bytesRead));
+    total += bytesRead;
+  }
+  const data = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return data;
+}
+
+const READ_CHUNK_BYTES = 1 << 20;
+
+/**
+ * A bundle directory on disk. Only regular files are read (a symlink only to a file inside the bundle),
+ * and never more than `maxBytes`, so a symlink to /dev/zero, a FIFO or a huge file cannot hang or exhaust memory.
+ */
 export function dirSource(dir: string): BundleSource {
   return {
-    async read(name) {
+    async read(name, maxBytes = Number.POSITIVE_INFINITY) {
       // Names come from the manifest, which the schema limits to plain file names; refuse anything else.
       if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) return null;
+      let file: FileHandle;
       try {
-        return new Uint8Array(await readFile(join(dir, name)));
+        const path = await resolveInside(dir, name);
+        refuseNonRegular(name, await stat(path));
+        // O_NONBLOCK: opening a FIFO swapped in after the check must not wait for a writer; O_NOFOLLOW: nor a new symlink.
+        file = await open(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        if ((err as NodeJS.ErrnoException).code === 'ELOOP') {
+          throw new BundleError('FILE_OUTSIDE_BUNDLE', `${name} changed into a symlink while it was read`, name);
+        }
         throw err;
+      }
+      try {
+        refuseNonRegular(name, await file.stat());
+        return await readBounded(file, maxBytes);
+      } finally {
+        await file.close();
       }
     },
   };

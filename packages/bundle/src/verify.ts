@@ -9,8 +9,11 @@ import { type TrustedKey, verifyManifestSignature } from './signature.ts';
 
 /** Where bundle files come from: a directory in Node, fetch or Cache Storage in the browser. */
 export interface BundleSource {
-  /** The file's bytes, or null when it does not exist. */
-  read(name: string): Promise<Uint8Array | null>;
+  /**
+   * The file's bytes, or null when it does not exist. A source may stop after `maxBytes` (the verifier asks for
+   * one byte more than it expects, enough to tell "too long" without reading an endless or huge file).
+   */
+  read(name: string, maxBytes?: number): Promise<Uint8Array | null>;
 }
 
 export interface VerifiedBundle {
@@ -59,13 +62,17 @@ function checkAdvice(manifest: BundleManifest, bytes: Uint8Array): void {
   }
 }
 
+/** A real manifest is a few KiB; anything near this is not one. */
+export const MAX_MANIFEST_BYTES = 1 << 20;
+
 async function checkedFile(source: BundleSource, name: string, bytes: number, sha256: string): Promise<Uint8Array> {
-  const data = await source.read(name);
+  const data = await source.read(name, bytes + 1);
   if (data === null) throw new BundleError('FILE_MISSING', `${name} is missing from the bundle`, name);
   if (data.byteLength !== bytes) {
+    const size = data.byteLength > bytes ? `more than ${bytes} bytes` : `${data.byteLength} bytes`;
     throw new BundleError(
       'FILE_SIZE_MISMATCH',
-      `${name} is ${data.byteLength} bytes but the manifest says ${bytes} (incomplete download or wrong file)`,
+      `${name} is ${size} but the manifest says ${bytes} (incomplete download or wrong file)`,
       name,
     );
   }
@@ -81,8 +88,11 @@ async function checkedFile(source: BundleSource, name: string, bytes: number, sh
  * then every file's size and sha256, then each model's output width against its labels.
  */
 export async function verifyBundle(source: BundleSource, trusted: readonly TrustedKey[]): Promise<VerifiedBundle> {
-  const manifestBytes = await source.read('manifest.json');
+  const manifestBytes = await source.read('manifest.json', MAX_MANIFEST_BYTES + 1);
   if (manifestBytes === null) throw new BundleError('MANIFEST_MISSING', 'manifest.json is missing from the bundle', 'manifest.json');
+  if (manifestBytes.byteLength > MAX_MANIFEST_BYTES) {
+    throw new BundleError('MANIFEST_TOO_LARGE', `manifest.json is larger than ${MAX_MANIFEST_BYTES} bytes`, 'manifest.json');
+  }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(manifestBytes);
