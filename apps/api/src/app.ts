@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { utf8JsonBody } from './boundary/utf8-body.ts';
 import { type AppDeps, DEFAULT_CONFIG, makeAuth, newApi, type RouteContext } from './context.ts';
 import { createSuggestionService } from './llm/suggestions.ts';
 import { registerBundles } from './routes/bundles.ts';
@@ -56,6 +57,8 @@ export function createApp(deps: AppDeps) {
   app.use('/v1/feedback', tooLarge(config.feedbackBodyLimit));
   app.use('/v1/review/*', tooLarge(config.otherBodyLimit));
   app.use('/v1/retrain/*', tooLarge(config.otherBodyLimit));
+  // After the size limits, so an oversized body is refused before it is read.
+  app.use('/v1/*', utf8JsonBody());
 
   app.onError((error, c) => {
     // Hono's own 4xx (e.g. malformed JSON from the validator) keep their status.

@@ -1,14 +1,13 @@
 // The agronomist's review: queue, photo, Claude's suggestion, decision.
 import { createRoute, z } from '@hono/zod-openapi';
-import { labelProbability } from '@leafcheck/sync';
+import { labelProbability, wellFormedText } from '@leafcheck/sync';
 import type { Api, RouteContext } from '../context.ts';
 import type { ReviewItemRow } from '../db/review-store.ts';
 import { viewOf } from '../llm/suggestions.ts';
 import { authResponses, errorBody, idParam, security, validationError } from '../schemas.ts';
 
 /** Crop___Disease (or a bare class like Background_without_leaves); never a path. */
-export const labelSchema = z
-  .string()
+export const labelSchema = wellFormedText()
   .min(3)
   .max(200)
   .regex(/^[^/\\.][^/\\]*$/, 'must be a class name such as Tomato___Late_blight (no slashes, no leading dot)')
