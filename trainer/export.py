@@ -24,13 +24,14 @@ from trainer.train import load_checkpoint
 INPUT = "image"
 HEADS = ("species", "disease")
 OUTPUTS = {head: f"{head}_logits" for head in HEADS}  # head -> output name of the graph
+CAM = "disease_cam"  # one class activation map per disease label, NCHW (1, diseases, h, w): where the evidence lies
 GRAPH = "leafnet.onnx"
 
 
 def export_graph(net: LeafNet, norm: Normalisation, size: int, out: Path) -> None:
     module = ExportNet(net, norm).eval()
     dummy = torch.zeros(1, size, size, 3, dtype=torch.uint8)
-    names = [OUTPUTS[h] for h in HEADS]  # the order ExportNet returns them in
+    names = [*(OUTPUTS[h] for h in HEADS), CAM]  # the order ExportNet returns them in
     torch.onnx.export(
         module,
         (dummy,),
@@ -115,17 +116,23 @@ def export(
     images = val.eval_images[np.sort(pick)]
     path = out_dir / GRAPH
     export_graph(net, norm, size, path)
+    module = ExportNet(net, norm).eval()
     with torch.no_grad():
-        ref = dict(zip(HEADS, (t.numpy() for t in ExportNet(net, norm).eval()(torch.from_numpy(images))), strict=True))
+        outs = [[t.numpy() for t in module(torch.from_numpy(images[i : i + 64]))] for i in range(0, len(images), 64)]
+    ref = {h: np.concatenate([o[k] for o in outs]) for k, h in enumerate(HEADS)}
+    ref_cam = outs[0][2]
     fp32 = run_onnx(session(path), images)
+    cam = run_onnx(session(path), images[: len(ref_cam)], {"cam": CAM})["cam"]
     report: dict[str, Any] = {
         "size": size,
         "input": INPUT,
         "file": GRAPH,
         "outputs": OUTPUTS,
+        "cam": {"name": CAM, "height": int(cam.shape[2]), "width": int(cam.shape[3])},
         "int8": int8,
         "bytes": {"fp32": path.stat().st_size},
         "parity": {h: {"fp32": parity(ref[h], fp32[h])} for h in HEADS},
+        "camMaxDiff": {"fp32": float(np.abs(cam - ref_cam).max() / max(np.abs(ref_cam).max(), 1e-6))},
     }
     for head in HEADS:
         if report["parity"][head]["fp32"]["top1Agreement"] < 1.0:
@@ -137,6 +144,8 @@ def export(
         report["bytes"]["int8"] = qpath.stat().st_size
         for head in HEADS:
             report["parity"][head]["int8"] = parity(ref[head], q[head])
+        qcam = run_onnx(session(qpath), images[: len(ref_cam)], {"cam": CAM})["cam"]
+        report["camMaxDiff"]["int8"] = float(np.abs(qcam - ref_cam).max() / max(np.abs(ref_cam).max(), 1e-6))
     report["meta"] = {k: meta[k] for k in ("arch", "init", "size", "mean", "std", "taxonomy", "speciesLabels", "diseaseLabels")}
     (out_dir / "export.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return report

