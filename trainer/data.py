@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from multiprocessing import Pool
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from PIL import Image, ImageOps
 
 from trainer.errors import DataError
 
+T = TypeVar("T")
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp", ".bmp"}
 OFFICIAL_SPLITS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
 
@@ -69,6 +71,14 @@ def scan(root: Path) -> list[Sample]:
     if not samples:
         raise DataError(f"no images found under {root}")
     return samples
+
+
+def parallel_map(fn: Callable[[str], T], items: list[str], workers: int, chunksize: int = 64) -> list[T]:
+    """fn over items, in a process pool when there are enough of them to pay for one."""
+    if workers > 1 and len(items) > 64:
+        with Pool(workers) as pool:
+            return pool.map(fn, items, chunksize=chunksize)
+    return [fn(item) for item in items]
 
 
 def open_rgb(path: Path) -> Image.Image:

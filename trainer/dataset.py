@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from trainer.data import Sample, load_arrays
+from trainer.sources import is_lab_photo
 from trainer.split import read_splits
 from trainer.taxonomy import NOT_A_LEAF, build_taxonomy, crop_of, disease_labels, species_labels
 
@@ -39,7 +40,8 @@ class SplitData:
     store_images: np.ndarray  # N,T,T,3 uint8: larger view that augmentation crops from
     y_species: np.ndarray
     y_disease: np.ndarray
-    lab: np.ndarray  # True for lab photos (a leaf_group from PlantVillage): candidates for compositing
+    lab: np.ndarray  # True for lab photos (PlantVillage): candidates for compositing; field and feedback photos are not
+    sha256: list[str] = field(default_factory=list)  # of each file: the photo half of the feature cache key
 
 
 def labels_from_splits(run_dir: Path) -> Labels:
@@ -65,5 +67,6 @@ def load_split(run_dir: Path, root: Path, split: str, size: int, store: int, lab
         store_images=st,
         y_species=np.array([labels.species_index(r["label"]) for r in rows], np.int64),
         y_disease=np.array([labels.disease_index(r["label"]) for r in rows], np.int64),
-        lab=np.array([bool(r["group"]) and r["label"] != NOT_A_LEAF for r in rows]),
+        lab=np.array([is_lab_photo(r["path"], r["label"]) for r in rows], dtype=bool),
+        sha256=[r["sha256"] for r in rows],
     )

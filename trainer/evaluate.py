@@ -22,6 +22,7 @@ from trainer.errors import DataError
 from trainer.export import run_onnx, session
 from trainer.metrics import Thresholds, decide, softmax, summary
 from trainer.plots import confusion_png, coverage_png
+from trainer.sources import is_lab_photo
 from trainer.split import read_splits
 from trainer.taxonomy import NOT_A_LEAF, crop_of
 
@@ -121,7 +122,7 @@ def field_proxy(data: Path, samples: list[Sample], size: int, seed: int = 0) -> 
     light, blur, shadow, occlusion). A proxy only: it is the training augmentation family, so it flatters augmented models."""
     _, store = load_arrays(data, samples, size, round(size * 1.25))
     rng = np.random.default_rng(seed)
-    lab = [s.path.startswith("plantvillage/") and s.label != NOT_A_LEAF for s in samples]
+    lab = [is_lab_photo(s.path, s.label) for s in samples]
     return np.stack([augment(store[i], size, rng, lab[i], None, 1.0) for i in range(len(samples))])
 
 

@@ -16,6 +16,7 @@ from trainer.bundle.manifest import SCHEMA_PATH
 from trainer.bundle.signing import leafcheck_home
 from trainer.errors import DataError
 from trainer.model_card import render
+from trainer.sources import feedback_bundle
 from trainer.split import read_splits
 from trainer.taxonomy import NOT_A_LEAF
 
@@ -121,7 +122,10 @@ def make_bundle(
     ev = json.loads(((eval_dir or run_dir / "eval-test") / "metrics.json").read_text())
     tr = json.loads((run_dir / "train_summary.json").read_text()) if (run_dir / "train_summary.json").is_file() else {}
     meta = ex["meta"]
-    advice_path = advice
+    feedback = feedback_bundle.feedback_context(run_dir)
+    if feedback:
+        sources = [*sources, feedback_bundle.feedback_source(feedback)]
+    advice_path = feedback_bundle.advice_with_new_classes(advice, meta["diseaseLabels"], feedback, run_dir / "advice.json")
     check_advice(advice_path, [*meta["diseaseLabels"], NOT_A_LEAF])
     key = key or load_or_create_local_key()
     graph = run_dir / "export" / (ex["file"].replace(".onnx", ".int8.onnx") if int8 else ex["file"])
@@ -150,6 +154,7 @@ def make_bundle(
         fp = json.loads(proxy.read_text())
         metrics.update({f"fieldProxy.disease.top1.{s}": v["top1"] for s, v in fp["diseaseBySource"].items()})
         metrics["fieldProxy.species.top1"] = fp["species"]["accuracy"]
+    metrics.update(feedback_bundle.metrics(feedback))
     provenance = {
         "dataSources": data_sources(run_dir, sources),
         "baseWeights": meta["init"],
@@ -191,6 +196,7 @@ def make_bundle(
                 "codeCommit": provenance["codeCommit"],
                 "command": command,
                 "phases": phases_run(run_dir),
+                "feedbackSection": feedback_bundle.card_section(feedback),
             }
         )
     )

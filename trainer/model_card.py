@@ -16,7 +16,7 @@ def metrics_table(metrics: dict[str, float], targets: dict[str, str]) -> list[st
             shown = f"{value:.4f}"
         elif key.startswith("latency"):
             shown = f"{value:.2f} ms"
-        elif key.startswith(("size", "test.images")):
+        elif key.startswith(("size", "test.images")) or key.endswith(".n"):
             shown = f"{int(value):,}"
         else:
             shown = _pct(value)
@@ -68,6 +68,7 @@ def render(ctx: dict[str, Any]) -> str:
         "native onnxruntime (CPU, 1 thread) on the training machine, which was shared with other jobs (1-minute load average "
         f"{ev.get('latencyMs', {}).get('loadAverage1m', float('nan')):.1f} on 2 cores while timing).",
         "",
+        *ctx.get("feedbackSection", []),
         '## Calibration and the "not sure" rule',
         "",
         f"Temperature scaling on the validation split: species T = {cal['temperature']['species']:.3f} (ECE "

@@ -9,10 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from trainer.calibrate import calibrate
+from trainer.errors import DataError
 from trainer.evaluate import evaluate
 from trainer.export import export
 from trainer.make_bundle import DEFAULT_ADVICE, make_bundle
+from trainer.sources.combined import prepare_run_data
+from trainer.sources.feedback import MIN_SIDE
+from trainer.sources.feedback_eval import base_splits, feedback_slice
 from trainer.split import split
+from trainer.taxonomy import KNOWN_CLASSES
 from trainer.train import TrainConfig, train
 from trainer.validate import validate
 
@@ -22,10 +27,28 @@ def load_config(path: Path) -> dict[str, Any]:
         return tomllib.load(f)
 
 
+RUN_KINDS = ("full", "head")
+
+
+def train_section(cfg: dict[str, Any], kind: str) -> dict[str, Any]:
+    """[train] for the run kind: `head` trains only the heads on the frozen backbone (features cached)."""
+    if kind not in RUN_KINDS:
+        raise DataError(f'[run] kind must be one of {", ".join(RUN_KINDS)}, not "{kind}"')
+    train_cfg = dict(cfg["train"])
+    if kind == "head":
+        if not train_cfg.get("head_epochs"):
+            raise DataError("a head run needs [train] head_epochs > 0")
+        train_cfg.update(tail_epochs=0, full_epochs=0)
+    return train_cfg
+
+
 def run_pipeline(config_path: Path) -> dict[str, Any]:
     cfg = load_config(config_path)
-    data, run_dir = Path(cfg["data"]["root"]), Path(cfg["train"]["run_dir"])
-    tcfg = TrainConfig(data=str(data), **cfg["train"])
+    base, run_dir = Path(cfg["data"]["root"]), Path(cfg["train"]["run_dir"])
+    kind = cfg.get("run", {}).get("kind", "full")
+    train_cfg = train_section(cfg, kind)
+    fb = cfg.get("feedback", {})
+    declared = set(cfg.get("taxonomy", {}).get("classes", []))
     exp = cfg.get("export", {})
     b = cfg["bundle"]
     timings: dict[str, float] = {}
@@ -39,23 +62,44 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
         return out
 
     t0 = time.time()
-    step("validate", validate, data, run_dir, skip_corrupt=cfg["data"].get("skip_corrupt", False))
+    data, eval_splits = base, run_dir
+    if fb.get("export"):
+        cache = Path(train_cfg.get("feature_cache") or run_dir / "cache")
+        data, ingested = step(
+            "ingest-feedback",
+            prepare_run_data,
+            base,
+            Path(fb["export"]),
+            run_dir,
+            set(KNOWN_CLASSES) | declared,
+            cache,
+            int(fb.get("min_side", MIN_SIDE)),
+            int(train_cfg.get("workers", 2)),
+        )
+        declared |= set(ingested["newClasses"])
+    tcfg = TrainConfig(data=str(data), **train_cfg)
+    step("validate", validate, data, run_dir, skip_corrupt=cfg["data"].get("skip_corrupt", False), declared_classes=declared)
     step("split", split, data, run_dir, cfg["data"].get("val", 0.15), cfg["data"].get("test", 0.15))
+    if fb.get("export"):
+        eval_splits = base_splits(run_dir)  # the gated metrics stay on the base test photos; feedback has its own slice
     step("train", train, tcfg)
     step("calibrate", calibrate, run_dir, data, target=cfg.get("calibrate", {}).get("target", 0.99))
     step("export", export, run_dir, data, int8=exp.get("int8", False))
-    step("evaluate", evaluate, run_dir, data, run_dir / "eval-test", splits_dir=run_dir, split="test")
+    step("evaluate", evaluate, run_dir, data, run_dir / "eval-test", splits_dir=eval_splits, split="test")
     step(
         "evaluate-field-proxy",
         evaluate,
         run_dir,
         data,
         run_dir / "eval-field-proxy",
-        splits_dir=run_dir,
+        splits_dir=eval_splits,
         split="test",
         measure_latency=False,
         perturb=True,
     )
+    if fb.get("export"):
+        served = Path(fb["served_bundle"]) if fb.get("served_bundle") else None
+        step("evaluate-feedback", feedback_slice, run_dir, data, run_dir / "eval-feedback", served)
     timings["total_before_bundle"] = round(time.time() - t0, 1)
     (run_dir / "pipeline.json").write_text(json.dumps({"seconds": timings, "config": cfg}, indent=2) + "\n")
     step(

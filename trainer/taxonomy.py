@@ -1,9 +1,13 @@
-"""Class names the trainer knows: PlantVillage's 38 classes, iBean's 3 and the not-a-leaf folder.
+"""Class names the trainer knows: PlantVillage's 38 classes, iBean's 3 and the not-a-leaf folder, plus the classes
+a config declares (`[taxonomy] classes`) and the new classes agronomists declared in a feedback export.
 
-A class folder outside this list is refused: a typo would otherwise become a new disease.
+A class outside these is refused: a typo would otherwise become a new disease. The model's label spaces are built
+from the classes present in the data (`build_taxonomy`), so a declared new class adds a crop or a disease row.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 NOT_A_LEAF = "Background_without_leaves"
 
@@ -57,8 +61,9 @@ def crop_of(label: str) -> str:
     return NOT_A_LEAF if label == NOT_A_LEAF else label.split("___", 1)[0]
 
 
-def unknown_classes(classes: list[str]) -> list[str]:
-    return sorted(c for c in classes if c not in KNOWN_CLASSES)
+def unknown_classes(classes: list[str], declared: Collection[str] = ()) -> list[str]:
+    """Classes neither in KNOWN_CLASSES nor declared (by the config or as a reviewed new class)."""
+    return sorted(c for c in classes if c not in KNOWN_CLASSES and c not in declared)
 
 
 def build_taxonomy(classes: list[str]) -> dict[str, list[str]]:

@@ -23,6 +23,8 @@ from tqdm import tqdm
 
 from trainer.augment import augment
 from trainer.dataset import Labels, SplitData, labels_from_splits, load_split
+from trainer.feature_cache import FeatureCache, backbone_key
+from trainer.incremental import load_expanded
 from trainer.model import LeafNet, Normalisation, backbone_prefix, backbone_tail, build, tail_modules
 from trainer.train_log import RunLog
 
@@ -51,7 +53,8 @@ class TrainConfig:
     threads: int = 2
     workers: int = 2
     wandb_project: str = ""
-    init_checkpoint: str = ""  # continue from a checkpoint of the same labels (e.g. skip a finished head phase)
+    init_checkpoint: str = ""  # continue from a checkpoint; head rows are matched by label, new classes get new rows
+    feature_cache: str = ""  # folder of frozen-backbone features kept across runs (trainer/feature_cache.py); "": none
 
 
 def to_input(images: np.ndarray, norm: Normalisation, device: torch.device) -> torch.Tensor:
@@ -108,8 +111,9 @@ class Trainer:
         self.train = load_split(self.run_dir, root, "train", cfg.size, cfg.store, self.labels, cfg.workers)
         self.val = load_split(self.run_dir, root, "val", cfg.size, cfg.store, self.labels, cfg.workers)
         self.net, self.norm, self.keras_style = build(cfg.init, cfg.arch, len(self.labels.species), len(self.labels.disease))
+        self.expansion = None
         if cfg.init_checkpoint:
-            self.net.load_state_dict(torch.load(cfg.init_checkpoint, map_location="cpu", weights_only=False)["state"])
+            self.expansion = load_expanded(self.net, Path(cfg.init_checkpoint), self.labels.species, self.labels.disease)
         self.net.to(self.device)
         self.arch = cfg.init.split(":", 1)[1] if cfg.init.startswith("timm:") else cfg.arch
         w = not cfg.balanced
@@ -121,6 +125,7 @@ class Trainer:
         self.backgrounds = self.train.store_images[bg] if bg else None
         self.log = RunLog(self.run_dir, cfg.wandb_project)
         self.amp = self.device.type == "cuda"
+        self.cache: FeatureCache | None = None
 
     def order(self) -> np.ndarray:
         n = len(self.train.labels)
@@ -134,8 +139,7 @@ class Trainer:
         """Frozen backbone: one forward pass per image, then many cheap epochs on the cached features."""
         cfg, dev = self.cfg, self.device
         t0 = time.time()
-        feats = embed(self.net, self.train.eval_images, self.norm, dev)
-        vfeats = embed(self.net, self.val.eval_images, self.norm, dev)
+        feats, vfeats = self.frozen_features(self.train), self.frozen_features(self.val)
         vys, vyd = torch.from_numpy(self.val.y_species).to(dev), torch.from_numpy(self.val.y_disease).to(dev)
         ys, yd = torch.from_numpy(self.train.y_species).to(dev), torch.from_numpy(self.train.y_disease).to(dev)
         heads = nn.ModuleList([self.net.species, self.net.disease])
@@ -170,6 +174,20 @@ class Trainer:
                     }
                 )
         self.save("head")
+
+    def frozen_features(self, split: SplitData) -> torch.Tensor:
+        """The backbone's features of a split's eval views, through the persistent cache when one is configured."""
+        if not self.cfg.feature_cache:
+            return embed(self.net, split.eval_images, self.norm, self.device)
+        if self.cache is None:
+            key = backbone_key(self.net.backbone, self.cfg.size, self.norm.mean, self.norm.std)
+            self.cache = FeatureCache(Path(self.cfg.feature_cache), key)
+        cache = self.cache
+
+        def compute(idx: np.ndarray) -> np.ndarray:
+            return embed(self.net, split.eval_images[idx], self.norm, self.device).cpu().numpy()
+
+        return torch.from_numpy(cache.features(split.sha256, compute)).to(self.device)
 
     def phase_images(self, phase: str, epochs: int, lr: float, split: int) -> None:
         """Augmented images; stages [0, split) frozen and run without gradients (split 0: all train)."""
@@ -268,6 +286,10 @@ class Trainer:
         self.log.plot(self.run_dir / "training-curve.png")
         self.log.close()
         summary = {**self.log.rows[-1], "total_seconds": round(time.time() - t0, 1)}
+        if self.cache is not None:
+            summary["featureCache"] = {"key": self.cache.dir.name, "hits": self.cache.hits, "computed": self.cache.computed}
+        if self.expansion is not None:
+            summary["initCheckpoint"] = self.expansion
         (self.run_dir / "train_summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         return summary
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from multiprocessing import Pool
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
-from trainer.data import Sample, open_rgb, scan
+from trainer.data import Sample, open_rgb, parallel_map, scan
 from trainer.errors import DataError
 from trainer.taxonomy import unknown_classes
 
@@ -30,14 +30,13 @@ def _check(path: str) -> tuple[str, str]:
     return "", f"{int(''.join('1' if b else '0' for b in bits), 2):016x}"
 
 
-def validate(root: Path, out_dir: Path, skip_corrupt: bool = False, workers: int = 2) -> dict[str, Any]:
+def validate(
+    root: Path, out_dir: Path, skip_corrupt: bool = False, workers: int = 2, declared_classes: Collection[str] = ()
+) -> dict[str, Any]:
+    """declared_classes: allowed beyond trainer/taxonomy.py (the config's and the feedback export's new classes)."""
     samples = scan(root)
     paths = [str(root / s.path) for s in samples]
-    if workers > 1 and len(paths) > 64:
-        with Pool(workers) as pool:
-            checks = pool.map(_check, paths, chunksize=64)
-    else:
-        checks = [_check(p) for p in paths]
+    checks = parallel_map(_check, paths, workers)
     corrupt = [{"path": s.path, "error": err} for s, (err, _) in zip(samples, checks, strict=True) if err]
     valid = [(s, h) for s, (err, h) in zip(samples, checks, strict=True) if not err]
     counts = Counter(s.label for s, _ in valid)
@@ -62,7 +61,7 @@ def validate(root: Path, out_dir: Path, skip_corrupt: bool = False, workers: int
         "exactDuplicates": exact,
         "nearDuplicates": near,
         "crossClassDuplicates": cross,
-        "unknownClasses": unknown_classes(list({s.label for s in samples})),
+        "unknownClasses": unknown_classes(list({s.label for s in samples}), declared_classes),
         "skipCorrupt": skip_corrupt,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +70,8 @@ def validate(root: Path, out_dir: Path, skip_corrupt: bool = False, workers: int
     if report["unknownClasses"]:
         raise DataError(
             f"class folder name(s) outside the taxonomy: {', '.join(report['unknownClasses'])} "
-            "(expected Crop___Disease names as in PlantVillage, see trainer/taxonomy.py)"
+            "(expected Crop___Disease names as in PlantVillage, see trainer/taxonomy.py; declare a new one in the config's "
+            "[taxonomy] classes or as a reviewed new class in the feedback export)"
         )
     if corrupt and not skip_corrupt:
         listed = "; ".join(f"{c['path']} ({c['error']})" for c in corrupt[:20])

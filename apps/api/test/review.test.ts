@@ -1,28 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { type FeedbackExport, feedbackExportErrors } from '@leafcheck/sync/feedback-export';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { backends, call, type Harness, openHarness } from './harness.ts';
+import { backends, call, type Harness, openHarness, testBundle } from './harness.ts';
 
 const photo = { photoJpegBase64: TINY_JPEG_BASE64 };
 const top = (label: string, probability: number) => ({ kind: 'diagnosis' as const, crop: 'Tomato', topK: [{ label, probability }] });
 
-/** Lists a .tar.gz with Python's tarfile (the trainer's reader), returning names and the manifest. */
-function readExport(bytes: Uint8Array): {
-  names: string[];
-  manifest: Array<Record<string, string>>;
-  csv: Array<Record<string, string>>;
-  sizes: Record<string, number>;
-} {
+/** Lists a .tar.gz with Python's tarfile (the trainer's reader), returning entry names, sizes and export.json. */
+function readExport(bytes: Uint8Array): { names: string[]; sizes: Record<string, number>; doc: FeedbackExport } {
   const script = `
-import csv, io, json, sys, tarfile
+import io, json, sys, tarfile
 t = tarfile.open(fileobj=io.BytesIO(sys.stdin.buffer.read()), mode="r:gz")
 members = [m for m in t.getmembers() if m.isfile()]
-manifest = t.extractfile("leafcheck-feedback/manifest.jsonl").read().decode()
-rows = list(csv.DictReader(io.StringIO(t.extractfile("leafcheck-feedback/manifest.csv").read().decode(), newline="")))
-print(json.dumps({"names": [m.name for m in members], "sizes": {m.name: m.size for m in members}, "csv": rows,
-  "manifest": [json.loads(l) for l in manifest.splitlines() if l]}))`;
+doc = json.loads(t.extractfile("leafcheck-feedback/export.json").read().decode("utf-8"))
+print(json.dumps({"names": [m.name for m in members], "sizes": {m.name: m.size for m in members}, "doc": doc}))`;
   return JSON.parse(execFileSync('python3', ['-c', script], { input: bytes }).toString());
 }
+
+const CJK_CLASS = `木薯___${'花叶病毒病'.repeat(8)}叶片黄`; // 48 characters, 144 bytes of UTF-8
 
 describe.each(backends)('review on %s', (backend) => {
   let h: Harness;
@@ -91,7 +88,15 @@ describe.each(backends)('review on %s', (backend) => {
     expect(await (await decide(2, { decision: 'skip' })).json()).toMatchObject({ decision: 'skip', label: null });
     expect((await decide(4, { decision: 'unusable' })).status).toBe(200);
     expect((await queueIds()).map((i) => i.id)).toEqual([1, 2].map((n) => record(n).id));
-    expect(await (await decide(1, { decision: 'label', label: 'Pepper,_bell___Bacterial_spot' })).json()).toMatchObject({ newClass: true });
+    // A label outside the served taxonomy is refused unless the reviewer declares it as a new class.
+    const undeclared = await decide(1, { decision: 'label', label: 'Pepper,_bell___Bacterial_spot' });
+    expect(undeclared.status).toBe(400);
+    expect(await undeclared.json()).toMatchObject({
+      issues: [{ path: 'label', message: expect.stringMatching(/not in the served bundle's taxonomy.*"newClass": true/) }],
+    });
+    expect(await (await decide(1, { decision: 'label', label: 'Pepper,_bell___Bacterial_spot', newClass: true })).json()).toMatchObject({
+      newClass: true,
+    });
     expect((await decide(99, { decision: 'skip' })).status).toBe(404);
   });
 
@@ -105,26 +110,67 @@ describe.each(backends)('review on %s', (backend) => {
     expect(badId.status).toBe(400);
   });
 
-  it('exports labelled photos as an imagefolder tarball with a JSONL manifest', async () => {
+  it('refuses a declared new class that breaks the export rules, and takes 48 CJK characters', async () => {
+    const decide = (body: unknown) => call(h, 'POST', `/v1/review/${record(2).id}`, h.tokens.agronomist, body);
+    const long = await decide({ decision: 'label', label: `Tomato___${'x'.repeat(128)}`, newClass: true });
+    expect(long.status).toBe(400);
+    expect(await long.json()).toMatchObject({
+      issues: [{ path: 'label', message: expect.stringContaining('at most 128 characters (this one has 137)') }],
+    });
+    const shapeless = await decide({ decision: 'label', label: 'Cassava mosaic', newClass: true });
+    expect(await shapeless.json()).toMatchObject({ issues: [{ message: expect.stringContaining('Crop___Disease') }] });
+    expect([...CJK_CLASS].length).toBe(48);
+    expect(await (await decide({ decision: 'label', label: CJK_CLASS, newClass: true })).json()).toMatchObject({
+      newClass: true,
+      label: CJK_CLASS,
+    });
+  });
+
+  it('exports labelled photos as photos/<id>.jpg with export.json under the shared schema', async () => {
     const res = await call(h, 'GET', '/v1/export', h.tokens.maintainer);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/gzip');
-    const { names, manifest, csv, sizes } = readExport(new Uint8Array(await res.arrayBuffer()));
-    const expected = [
-      `leafcheck-feedback/Pepper,_bell___Bacterial_spot/${record(1).id}.jpg`,
-      `leafcheck-feedback/Tomato___Late_blight/${record(3).id}.jpg`,
-    ];
-    expect(names.filter((n) => n.endsWith('.jpg')).sort()).toEqual(expected);
-    expect(sizes[expected[1] as string]).toBe(Buffer.from(TINY_JPEG_BASE64, 'base64').length);
-    expect(manifest.map((m) => [m.relative_path, m.class, m.farmer_verdict, m.model_label]).sort()).toEqual([
-      [`Pepper,_bell___Bacterial_spot/${record(1).id}.jpg`, 'Pepper,_bell___Bacterial_spot', 'right', 'Tomato___healthy'],
-      [`Tomato___Late_blight/${record(3).id}.jpg`, 'Tomato___Late_blight', 'wrong', 'Tomato___healthy'],
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect(res.headers.get('content-length')).toBe(String(bytes.length));
+    expect(res.headers.get('x-leafcheck-export-sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
+    const { names, sizes, doc } = readExport(bytes);
+    expect(feedbackExportErrors(doc)).toEqual([]);
+    const ids = [1, 2, 3].map((n) => record(n).id).sort();
+    // Entry names are ids, whatever the label: a 48-character CJK class never reaches a tar header.
+    expect(names.sort()).toEqual(['leafcheck-feedback/export.json', ...ids.map((id) => `leafcheck-feedback/photos/${id}.jpg`)].sort());
+    expect(sizes[`leafcheck-feedback/photos/${record(3).id}.jpg`]).toBe(Buffer.from(TINY_JPEG_BASE64, 'base64').length);
+    expect(doc.servedBundle).toEqual({ version: testBundle.version, labels: testBundle.labels });
+    expect(doc.records.map((r) => [r.id, r.label, r.newClass, r.farmer.verdict, r.model.label])).toEqual([
+      [record(1).id, 'Pepper,_bell___Bacterial_spot', true, 'right', 'Tomato___healthy'],
+      [record(2).id, CJK_CLASS, true, 'right', 'Tomato___healthy'],
+      [record(3).id, 'Tomato___Late_blight', false, 'wrong', 'Tomato___healthy'],
     ]);
-    expect(manifest[0]?.sha256).toMatch(/^[0-9a-f]{64}$/);
-    // manifest.csv is what the trainer's scan() reads: same rows, commas in class names quoted.
-    expect(csv.map((r) => [r.relative_path, r.class, r.sha256, r.leaf_group])).toEqual(
-      manifest.map((m) => [m.relative_path, m.class, m.sha256, m.leaf_group]),
-    );
+    const three = doc.records[2];
+    expect(three?.sha256).toBe(createHash('sha256').update(Buffer.from(TINY_JPEG_BASE64, 'base64')).digest('hex'));
+    expect(three?.leafGroup).toMatch(/^device:.+\/\d{4}-\d{2}-\d{2}$/);
+    expect(three?.review).toMatchObject({ decision: 'label', reviewer: expect.any(String) });
+  });
+
+  it('fails before the first byte with a 500 and a logged reason when a photo cannot be read', async () => {
+    const photos = h.deps.photos;
+    const get = photos.get;
+    const logged: unknown[] = [];
+    const error = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args);
+    photos.get = async (id) => {
+      if (id === record(3).id) throw new Error('disk read error');
+      return get(id);
+    };
+    try {
+      const res = await call(h, 'GET', '/v1/export', h.tokens.maintainer);
+      expect(res.status).toBe(500);
+      expect(res.headers.get('content-type')).toMatch(/json/);
+      expect(await res.json()).toMatchObject({ error: 'export-failed', message: expect.stringContaining('disk read error') });
+      expect(String(logged[0])).toContain('/v1/export');
+    } finally {
+      photos.get = get;
+      console.error = error;
+    }
   });
 
   it('decides on retraining from the stored feedback and the bundle', async () => {
@@ -135,9 +181,11 @@ describe.each(backends)('review on %s', (backend) => {
       triggers: Array<{ rule: string; reason: string }>;
       facts: Record<string, unknown>;
     };
-    // Pepper,_bell___Bacterial_spot is not in the bundle: a new class.
-    expect(decision.triggers).toEqual([{ rule: 'new-classes', reason: 'reviewed labels the bundle lacks: Pepper,_bell___Bacterial_spot' }]);
-    expect(decision.facts).toMatchObject({ newReviewedLabels: 2, verdicts: 4, daysSinceBundle: 28, baselineAccuracy: 0.95 });
+    // Pepper,_bell___Bacterial_spot and the CJK class are not in the bundle: declared new classes.
+    expect(decision.triggers).toEqual([
+      { rule: 'new-classes', reason: `reviewed labels the bundle lacks: Pepper,_bell___Bacterial_spot, ${CJK_CLASS}` },
+    ]);
+    expect(decision.facts).toMatchObject({ newReviewedLabels: 3, verdicts: 4, daysSinceBundle: 28, baselineAccuracy: 0.95 });
     clock = new Date('2026-12-29T12:00:00Z');
     const later = (await (await call(h, 'GET', '/v1/retrain/decision', h.tokens.maintainer)).json()) as {
       triggers: Array<{ rule: string }>;

@@ -15,7 +15,7 @@ export interface ReviewStore {
   decide(row: ReviewTable): Promise<void>;
   saveSuggestion(row: SuggestionTable): Promise<void>;
   /** Every feedback with an agronomist label and a photo. */
-  labelled(): Promise<Array<{ feedback: FeedbackTable; label: string; reviewedAt: string }>>;
+  labelled(): Promise<Array<{ feedback: FeedbackTable; label: string; reviewedAt: string; reviewer: string }>>;
 }
 
 function baseQuery(db: Kysely<Database>) {
@@ -28,6 +28,7 @@ function baseQuery(db: Kysely<Database>) {
       'r.decision as r_decision',
       'r.label as r_label',
       'r.reviewed_at as r_reviewed_at',
+      'r.reviewer_token_id as r_reviewer',
       's.status as s_status',
       's.model as s_model',
       's.suggestion_json as s_json',
@@ -113,7 +114,8 @@ export function createReviewStore(db: Kysely<Database>): ReviewStore {
       const rows = await baseQuery(db).where('r.decision', '=', 'label').where('f.has_photo', '=', 1).orderBy('f.id').execute();
       return rows.map((row) => {
         const item = split(row);
-        return { feedback: item.feedback, label: item.review?.label ?? '', reviewedAt: item.review?.reviewed_at ?? '' };
+        const reviewer = row.r_reviewer ?? '';
+        return { feedback: item.feedback, label: item.review?.label ?? '', reviewedAt: item.review?.reviewed_at ?? '', reviewer };
       });
     },
   };

@@ -1,44 +1,48 @@
-// Reviewed, labelled feedback as an imagefolder tarball the trainer reads directly:
-//   leafcheck-feedback/<Crop___Disease>/<record id>.jpg
-//   leafcheck-feedback/manifest.jsonl   one JSON object per image (fields named like shared/data/manifest.csv)
-//   leafcheck-feedback/manifest.csv     relative_path,class,sha256,leaf_group,... : what trainer/data.py scan() reads
-import { createHash } from 'node:crypto';
+// Reviewed, labelled feedback as the trainer's feedback source (trainer/sources/feedback.py) reads it:
+//   leafcheck-feedback/export.json        records (label, declared new class, leaf group, provenance); schema:
+//                                         packages/sync/schema/feedback-export.schema.json, shared with the trainer
+//   leafcheck-feedback/photos/<id>.jpg    the photo of each record, named by its id
+// Labels never become tar entry names, so no label can exceed ustar limits. The tarball is written to a file
+// completely before anyone reads it: a failure part way is an error before the first byte, never a truncated 200.
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import {
+  FEEDBACK_EXPORT_FORMAT,
+  FEEDBACK_EXPORT_ROOT,
+  type FeedbackExport,
+  type FeedbackExportRecord,
+  feedbackExportErrors,
+  labelProblem,
+  photoPath,
+} from '@leafcheck/sync/feedback-export';
 import type { ReviewStore } from '../db/review-store.ts';
 import type { PhotoStore } from '../photos/photo-store.ts';
 import { tarHeader } from './tar.ts';
 
-export const EXPORT_ROOT = 'leafcheck-feedback';
-
-export interface ManifestLine {
-  relative_path: string;
-  class: string;
-  source: 'leafcheck-feedback';
-  sha256: string;
-  /** Each farmer photo is its own leaf group: no two images of one leaf are known to be linked. */
-  leaf_group: string;
-  feedback_id: string;
-  bundle_version: string;
-  model_label: string;
-  farmer_verdict: string;
-  reviewed_at: string;
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
 }
 
-const CSV_COLUMNS = [
-  'relative_path',
-  'class',
-  'sha256',
-  'leaf_group',
-  'source',
-  'feedback_id',
-  'bundle_version',
-  'model_label',
-  'farmer_verdict',
-  'reviewed_at',
-] as const;
+export interface ExportSummary {
+  sha256: string;
+  bytes: number;
+  /** Records written; and those left out, by reason (a photo gone from the store, a label the schema refuses). */
+  records: number;
+  skipped: Record<string, number>;
+}
 
-/** RFC 4180 field: class names contain commas ("Pepper,_bell___healthy") and spaces. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+export interface ExportSource {
+  reviews: ReviewStore;
+  photos: PhotoStore;
+  /** The served bundle: its labels are the known classes; a label outside them is a declared new class. */
+  bundle: { version: string; labels: string[] } | null;
+  now: Date;
 }
 
 function* fileChunks(path: string, data: Uint8Array, mtime: number): Generator<Uint8Array> {
@@ -48,44 +52,82 @@ function* fileChunks(path: string, data: Uint8Array, mtime: number): Generator<U
   if (pad > 0) yield new Uint8Array(pad);
 }
 
-/** Yields an uncompressed tar; the route gzips it on the way out. Photos missing from the store are skipped. */
-export async function* exportTar(reviews: ReviewStore, photos: PhotoStore, now: Date): AsyncGenerator<Uint8Array> {
-  const mtime = Math.floor(now.getTime() / 1000);
-  const lines: string[] = [];
-  const csv: string[] = [CSV_COLUMNS.join(',')];
-  for (const item of await reviews.labelled()) {
-    const jpeg = await photos.get(item.feedback.id);
-    if (jpeg === null) continue;
-    const relative = `${item.label}/${item.feedback.id}.jpg`;
-    const line: ManifestLine = {
-      relative_path: relative,
-      class: item.label,
-      source: 'leafcheck-feedback',
+async function* exportTar(source: ExportSource, summary: ExportSummary): AsyncGenerator<Uint8Array> {
+  const mtime = Math.floor(source.now.getTime() / 1000);
+  const known = new Set(source.bundle?.labels ?? []);
+  const records: FeedbackExportRecord[] = [];
+  const skip = (reason: string) => {
+    summary.skipped[reason] = (summary.skipped[reason] ?? 0) + 1;
+  };
+  for (const item of await source.reviews.labelled()) {
+    const f = item.feedback;
+    const newClass = !known.has(item.label);
+    if (labelProblem(item.label, newClass) !== null) {
+      skip('label-outside-export-rules'); // stored before review labels were checked; relabel it to export it
+      continue;
+    }
+    const jpeg = await source.photos.get(f.id);
+    if (jpeg === null) {
+      skip('photo-missing');
+      continue;
+    }
+    records.push({
+      id: f.id,
+      photo: photoPath(f.id),
       sha256: createHash('sha256').update(jpeg).digest('hex'),
-      leaf_group: `feedback:${item.feedback.id}`,
-      feedback_id: item.feedback.id,
-      bundle_version: item.feedback.bundle_version,
-      model_label: item.feedback.predicted_label,
-      farmer_verdict: item.feedback.verdict,
-      reviewed_at: item.reviewedAt,
-    };
-    lines.push(JSON.stringify(line));
-    csv.push(CSV_COLUMNS.map((c) => csvField(line[c])).join(','));
-    yield* fileChunks(`${EXPORT_ROOT}/${relative}`, jpeg, mtime);
+      label: item.label,
+      newClass,
+      leafGroup: `device:${f.device_id}/${f.diagnosed_at.slice(0, 10)}`,
+      review: { decision: 'label', reviewedAt: item.reviewedAt, reviewer: item.reviewer },
+      model: { bundleVersion: f.bundle_version, label: f.predicted_label, probability: f.predicted_probability },
+      farmer: { verdict: f.verdict },
+    });
+    yield* fileChunks(`${FEEDBACK_EXPORT_ROOT}/${photoPath(f.id)}`, jpeg, mtime);
   }
-  const manifest = new TextEncoder().encode(lines.length > 0 ? `${lines.join('\n')}\n` : '');
-  yield* fileChunks(`${EXPORT_ROOT}/manifest.jsonl`, manifest, mtime);
-  yield* fileChunks(`${EXPORT_ROOT}/manifest.csv`, new TextEncoder().encode(`${csv.join('\r\n')}\r\n`), mtime);
+  const doc: FeedbackExport = {
+    format: FEEDBACK_EXPORT_FORMAT,
+    formatVersion: 1,
+    createdAt: source.now.toISOString(),
+    servedBundle: source.bundle ? { version: source.bundle.version, labels: [...known] } : null,
+    records,
+  };
+  const errors = feedbackExportErrors(doc);
+  if (errors.length > 0) throw new ExportError(`the export does not match feedback-export.schema.json: ${errors.join('; ')}`);
+  summary.records = records.length;
+  yield* fileChunks(`${FEEDBACK_EXPORT_ROOT}/export.json`, new TextEncoder().encode(`${JSON.stringify(doc, null, 1)}\n`), mtime);
   yield new Uint8Array(1024);
 }
 
-export function gzipStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
-  const source = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-  });
-  return source.pipeThrough(new CompressionStream('gzip') as unknown as TransformStream<Uint8Array, Uint8Array>);
+/** Writes the whole export (tar.gz) to `path` (write-then-rename) and returns its sha256 and counts. */
+export async function writeExport(source: ExportSource, path: string): Promise<ExportSummary> {
+  const summary: ExportSummary = { sha256: '', bytes: 0, records: 0, skipped: {} };
+  const hash = createHash('sha256');
+  const tmp = `${path}.${randomUUID()}.partial`;
+  const gzip = createGzip();
+  gzip.on('data', (chunk: Buffer) => hash.update(chunk));
+  try {
+    await pipeline(Readable.from(exportTar(source, summary)), gzip, createWriteStream(tmp, { flags: 'wx' }));
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error instanceof ExportError ? error : new ExportError(`writing the export failed: ${(error as Error).message}`);
+  }
+  summary.sha256 = hash.digest('hex');
+  summary.bytes = (await stat(path)).size;
+  return summary;
+}
+
+/** The export as a finished temporary file to stream out; the file is removed once the stream ends or fails. */
+export async function exportFile(source: ExportSource): Promise<{ stream: ReadableStream<Uint8Array>; summary: ExportSummary }> {
+  const dir = await mkdtemp(join(tmpdir(), 'leafcheck-export-'));
+  const path = join(dir, 'export.tar.gz');
+  try {
+    const summary = await writeExport(source, path);
+    const file = createReadStream(path);
+    file.on('close', () => void rm(dir, { recursive: true, force: true }));
+    return { stream: Readable.toWeb(file) as ReadableStream<Uint8Array>, summary };
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 }

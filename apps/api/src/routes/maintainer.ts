@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { decideRetrain } from '@leafcheck/sync';
 import type { Api, RouteContext } from '../context.ts';
-import { exportTar, gzipStream } from '../export/export.ts';
+import { exportFile } from '../export/export.ts';
 import { authResponses, errorBody, security } from '../schemas.ts';
 
 const decisionSchema = z
@@ -27,19 +27,42 @@ export function registerMaintainer(app: Api, ctx: RouteContext) {
       method: 'get',
       path: '/v1/export',
       tags: ['maintainer'],
-      summary: 'Reviewed, labelled photos as an imagefolder tarball (Crop___Disease/<id>.jpg) with manifest.jsonl',
+      summary:
+        'Reviewed, labelled photos for the trainer: export.json (packages/sync/schema/feedback-export.schema.json) + photos/<id>.jpg',
       security,
       middleware: [ctx.auth('maintainer')] as const,
       responses: {
-        200: { description: 'tar.gz', content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } } },
+        200: {
+          description: 'tar.gz, written completely before the first byte is sent (x-leafcheck-export-sha256, -records, -skipped)',
+          content: { 'application/gzip': { schema: z.string().openapi({ format: 'binary' }) } },
+        },
+        500: {
+          description: 'the export could not be written (the reason is logged); nothing was sent',
+          content: { 'application/json': { schema: errorBody } },
+        },
         ...authResponses,
       },
     }),
-    (c) => {
+    async (c) => {
       const now = ctx.now();
-      const stream = gzipStream(exportTar(ctx.deps.storage.reviews, ctx.deps.photos, now));
+      const bundle = ctx.deps.bundle ? { version: ctx.deps.bundle.version, labels: ctx.deps.bundle.labels } : null;
+      let made: Awaited<ReturnType<typeof exportFile>>;
+      try {
+        made = await exportFile({ reviews: ctx.deps.storage.reviews, photos: ctx.deps.photos, bundle, now });
+      } catch (error) {
+        console.error('GET /v1/export failed before sending anything:', error);
+        return c.json({ error: 'export-failed', message: `the export could not be written: ${(error as Error).message}` }, 500);
+      }
+      const { stream, summary } = made;
       const name = `leafcheck-feedback-${now.toISOString().slice(0, 19).replace(/[:T]/g, '-')}.tar.gz`;
-      return c.body(stream, 200, { 'content-type': 'application/gzip', 'content-disposition': `attachment; filename="${name}"` });
+      return c.body(stream, 200, {
+        'content-type': 'application/gzip',
+        'content-length': String(summary.bytes),
+        'content-disposition': `attachment; filename="${name}"`,
+        'x-leafcheck-export-sha256': summary.sha256,
+        'x-leafcheck-export-records': String(summary.records),
+        'x-leafcheck-export-skipped': JSON.stringify(summary.skipped),
+      });
     },
   );
 

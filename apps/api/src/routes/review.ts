@@ -1,6 +1,7 @@
 // The agronomist's review: queue, photo, Claude's suggestion, decision.
 import { createRoute, z } from '@hono/zod-openapi';
 import { labelProbability, wellFormedText } from '@leafcheck/sync';
+import { labelProblem } from '@leafcheck/sync/feedback-export';
 import type { Api, RouteContext } from '../context.ts';
 import type { ReviewItemRow } from '../db/review-store.ts';
 import { viewOf } from '../llm/suggestions.ts';
@@ -55,7 +56,14 @@ const reviewItem = z
 
 const decisionBody = z
   .discriminatedUnion('decision', [
-    z.object({ decision: z.literal('label'), label: labelSchema }),
+    z.object({
+      decision: z.literal('label'),
+      label: labelSchema,
+      newClass: z.boolean().optional().openapi({
+        description:
+          "true declares a class the served bundle's taxonomy lacks (Crop___Disease); otherwise the label must be one of its classes",
+      }),
+    }),
     z.object({ decision: z.literal('unusable') }),
     z.object({ decision: z.literal('skip') }),
   ])
@@ -199,7 +207,10 @@ export function registerReview(app: Api, ctx: RouteContext) {
             },
           },
         },
-        400: { description: 'invalid decision', content: { 'application/json': { schema: validationError } } },
+        400: {
+          description: 'invalid decision, or a label outside the served taxonomy that is not declared as a new class',
+          content: { 'application/json': { schema: validationError } },
+        },
         ...notFound,
         ...authResponses,
       },
@@ -209,6 +220,15 @@ export function registerReview(app: Api, ctx: RouteContext) {
       const body = c.req.valid('json');
       if ((await reviews.get(id)) === null) return c.json({ error: 'not-found' }, 404);
       const label = body.decision === 'label' ? body.label : null;
+      const known = ctx.deps.bundle?.labels ?? [];
+      if (body.decision === 'label') {
+        const isNew = !known.includes(body.label);
+        const problem =
+          isNew && body.newClass !== true
+            ? `${JSON.stringify(body.label)} is not in the served bundle's taxonomy; pick one of its classes or declare it with "newClass": true`
+            : labelProblem(body.label, isNew);
+        if (problem !== null) return c.json({ error: 'validation' as const, issues: [{ path: 'label', message: problem }] }, 400);
+      }
       const reviewedAt = ctx.now().toISOString();
       await reviews.decide({
         feedback_id: id,
@@ -217,7 +237,6 @@ export function registerReview(app: Api, ctx: RouteContext) {
         reviewer_token_id: c.get('token').id,
         reviewed_at: reviewedAt,
       });
-      const known = ctx.deps.bundle?.labels ?? [];
       return c.json({ id, decision: body.decision, label, reviewedAt, newClass: label !== null && !known.includes(label) }, 200);
     },
   );

@@ -1,0 +1,87 @@
+"""What a bundle trained on reviewed feedback says about it: a data source naming the export's sha256, the
+`feedback.*` metrics, model-card lines, and advice for declared new classes (which have none yet).
+
+All of it is read back from the run folder (`data/feedback/ingest.json`, `eval-feedback/metrics.json`), so the
+bundle step gives the same answer here and for a run folder that came back from Modal.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from trainer.sources import FEEDBACK_PREFIX
+from trainer.sources.feedback_eval import feedback_metrics
+
+NO_ADVICE_YET = {
+    "summary": "Leafcheck has no advice for this problem yet; it was added recently from farmers' photos.",
+    "symptoms": ["Compare your leaf with photos from your extension officer or agro-dealer."],
+    "actions": ["Ask your extension officer or agro-dealer what to do before you spray anything."],
+    "prevention": ["Keep the plants you see this on apart and watch whether it spreads."],
+    "urgency": "medium",
+    "source": {"name": "No source yet: the class came from reviewed field feedback"},
+}
+
+
+def feedback_context(run_dir: Path) -> dict[str, Any] | None:
+    ingest = run_dir / "data" / "feedback" / "ingest.json"
+    if not ingest.is_file():
+        return None
+    sliced = run_dir / "eval-feedback" / "metrics.json"
+    return {"ingest": json.loads(ingest.read_text()), "slice": json.loads(sliced.read_text()) if sliced.is_file() else {}}
+
+
+def feedback_source(ctx: dict[str, Any]) -> dict[str, str]:
+    """The [[bundle.sources]] entry for the feedback photos; its name carries the export snapshot's hash."""
+    ing = ctx["ingest"]
+    return {
+        "prefix": FEEDBACK_PREFIX,
+        "name": (
+            f"Leafcheck field feedback reviewed by agronomists, export sha256:{ing['exportSha256']} "
+            f"({ing['accepted']} of {ing['records']} records used)"
+        ),
+        "licence": "photos farmers sent from the Leafcheck app under its terms; labels by Leafcheck's agronomists",
+    }
+
+
+def metrics(ctx: dict[str, Any] | None) -> dict[str, float]:
+    return feedback_metrics(ctx["slice"]) if ctx else {}
+
+
+def advice_with_new_classes(advice: Path, labels: list[str], ctx: dict[str, Any] | None, out: Path) -> Path:
+    """`advice` itself, or a copy in `out` with a plain "no advice yet" entry for each declared new class it lacks."""
+    if ctx is None or not advice.is_file():
+        return advice  # check_advice says what is wrong with it
+    entries = json.loads(advice.read_text()).get("entries", {})
+    new = [lab for lab in ctx["ingest"]["newClasses"] if lab in labels and lab not in entries]
+    if not new:
+        return advice
+    doc = json.loads(advice.read_text())
+    for lab in new:
+        name = lab.split("___", 1)[-1].replace("_", " ").strip()[:60]
+        doc["entries"][lab] = {"name": name if len(name) >= 2 else lab[:60], **NO_ADVICE_YET}
+    out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    return out
+
+
+def card_section(ctx: dict[str, Any] | None) -> list[str]:
+    if ctx is None:
+        return []
+    ing, sl = ctx["ingest"], ctx["slice"]
+    skipped = ", ".join(f"{k} {v}" for k, v in ing["skipped"].items()) or "none"
+    lines = [
+        "## Reviewed field feedback",
+        "",
+        f"Trained on the API's export `sha256:{ing['exportSha256']}` (made {ing['exportCreatedAt']}, served bundle "
+        f"{ing['servedBundle'] or 'none'}): {ing['accepted']} of {ing['records']} reviewed photos used; skipped: {skipped}. "
+        "Feedback photos are field photos (never pasted onto other backgrounds); each device's photos of one day stay on "
+        "one side of the split.",
+    ]
+    if ing["newClasses"]:
+        lines.append(f"New classes declared by the reviewers: {', '.join(ing['newClasses'])} (advice.json may have none yet).")
+    cand, served = sl.get("candidate"), sl.get("served")
+    if cand:
+        vs = f"; the served bundle {sl['servedBundle']}: {100 * served['top1']:.1f}%" if served else ""
+        lines.append(f"Held-out feedback slice ({sl['images']} photos): this bundle {100 * cand['top1']:.1f}% top-1{vs}.")
+    return [*lines, ""]
