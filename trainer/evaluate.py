@@ -190,6 +190,7 @@ def evaluate(
             }
         )
     res["notSure"] = {"thresholds": t.__dict__, **cur, "sweep": sweep}
+    res["confidentBySource"] = confident_by_source(dec.confident, right, source[leaf])
     coverage_png(sweep, out_dir / "coverage.png", cur)
     for kind, labels in (("species", m.species_labels), ("disease", m.disease_labels)):
         cm = res[kind].pop("confusion")
@@ -200,6 +201,21 @@ def evaluate(
         res["latencyMs"] = latency_ms(m, images[0])
     (out_dir / "metrics.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     return res
+
+
+def confident_by_source(confident: np.ndarray, right: np.ndarray, source: np.ndarray) -> dict[str, dict[str, float]]:
+    """Per data source (plantvillage = lab, ibean = field): the share of leaf photos answered with confidence, and how
+    many of those answers (crop and disease) are right. A farmer acts on confident answers, so these two matter most."""
+    out: dict[str, dict[str, float]] = {}
+    for src in sorted(set(source)):
+        sel = source == src
+        conf = confident[sel]
+        out[src] = {
+            "n": int(sel.sum()),
+            "coverage": float(conf.mean()),
+            "accuracy": float(right[sel][conf].mean()) if conf.any() else 0.0,
+        }
+    return out
 
 
 def right_of(dec: Any, ys: np.ndarray, yd: np.ndarray) -> np.ndarray:

@@ -25,14 +25,17 @@ DEFAULT_ADVICE = REPO / "trainer" / "advice" / "advice.json"
 ADVICE_SCHEMA = SCHEMA_PATH.parent / "advice.schema.json"
 TRUSTED_KEYS = REPO / "packages" / "bundle" / "trusted-keys.json"
 TARGETS = {
-    "disease.top1.plantvillage": ">= 98%",
-    "disease.top1.ibean": ">= 85%",
+    "disease.top1.plantvillage": ">= 97%",
+    "disease.top1.ibean": ">= 95%",
+    "fieldProxy.disease.top1.plantvillage": ">= 92%",
     "species.top1": ">= 99%",
     "notALeaf.rejected": ">= 98%",
     "ece.species": "<= 0.03",
     "ece.disease": "<= 0.03",
-    "latency.ms.median": "<= 10 ms",
-    "size.bytes": "<= 4000000",
+    "latency.ms.median": "<= 40 ms",  # native; the browser gets <= 1.5x that and <= 60 ms (bench/inference)
+    "size.bytes": "<= 6000000",
+    "confident.accuracy.plantvillage": ">= 98%",
+    "confident.accuracy.ibean": ">= 98%",
 }
 
 
@@ -68,11 +71,21 @@ def flat_metrics(ev: dict[str, Any], cal: dict[str, Any]) -> dict[str, float]:
     m["ece.disease.val"] = cal["ece"]["disease"]["after"]
     m["notSure.coverage"] = ev["notSure"]["coverage"]
     m["notSure.accuracy"] = ev["notSure"]["accuracy"]
+    m.update(confident_metrics(ev))
     if "latencyMs" in ev:
         m["latency.ms.median"] = ev["latencyMs"]["median"]
     m["size.bytes"] = ev["sizeBytes"]
     m["test.images.n"] = ev["images"]
     return m
+
+
+def confident_metrics(ev: dict[str, Any], prefix: str = "") -> dict[str, float]:
+    """Coverage and accuracy of the confident answers per source (lab, field), e.g. `confident.accuracy.ibean`."""
+    out: dict[str, float] = {}
+    for src, v in ev.get("confidentBySource", {}).items():
+        out[f"{prefix}confident.coverage.{src}"] = v["coverage"]
+        out[f"{prefix}confident.accuracy.{src}"] = v["accuracy"]
+    return out
 
 
 def git_commit() -> str:
@@ -146,6 +159,7 @@ def make_bundle(
             },
             "output": {"name": ex["outputs"][head], "labels": labels},
             "temperature": round(cal["temperature"][head], 6),
+            **({"cam": ex["cam"]} if head == "disease" and "cam" in ex else {}),  # where the disease evidence lies
         }
 
     metrics = flat_metrics(ev, cal)
@@ -154,6 +168,7 @@ def make_bundle(
         fp = json.loads(proxy.read_text())
         metrics.update({f"fieldProxy.disease.top1.{s}": v["top1"] for s, v in fp["diseaseBySource"].items()})
         metrics["fieldProxy.species.top1"] = fp["species"]["accuracy"]
+        metrics.update(confident_metrics(fp, "fieldProxy."))
     metrics.update(feedback_bundle.metrics(feedback))
     provenance = {
         "dataSources": data_sources(run_dir, sources),

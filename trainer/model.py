@@ -94,13 +94,20 @@ class ExportNet(nn.Module):
     mean: torch.Tensor
     std: torch.Tensor
 
-    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def feature_map(self, image: torch.Tensor) -> torch.Tensor:
+        """uint8 NHWC photo -> the backbone's last feature map (NCHW, before pooling)."""
         x = image.permute(0, 3, 1, 2).float()
-        fmap = self.backbone.forward_features((x - self.mean) / self.std)  # type: ignore[operator]
+        return self.backbone.forward_features((x - self.mean) / self.std)  # type: ignore[operator,no-any-return]
+
+    def heads(self, fmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Feature map -> (species logits, disease logits, disease class activation maps)."""
         f = fmap.mean((2, 3))
         w = self.disease.weight
         cam = F.conv2d(fmap, w.view(w.shape[0], w.shape[1], 1, 1))
         return self.species(f), self.disease(f), cam
+
+    def forward(self, image: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.heads(self.feature_map(image))
 
 
 def backbone_prefix(net: nn.Module, x: torch.Tensor, split: int) -> torch.Tensor:

@@ -61,7 +61,8 @@ def to_input(images: np.ndarray, norm: Normalisation, device: torch.device) -> t
     x = torch.from_numpy(images).to(device).permute(0, 3, 1, 2).float() / 255.0
     mean = torch.tensor(norm.mean, device=device).view(1, 3, 1, 1)
     std = torch.tensor(norm.std, device=device).view(1, 3, 1, 1)
-    return (x - mean) / std
+    # channels_last: depthwise convolutions run about 2x faster on CPU in this layout (the net is converted too)
+    return ((x - mean) / std).contiguous(memory_format=torch.channels_last)
 
 
 @torch.no_grad()
@@ -114,7 +115,7 @@ class Trainer:
         self.expansion = None
         if cfg.init_checkpoint:
             self.expansion = load_expanded(self.net, Path(cfg.init_checkpoint), self.labels.species, self.labels.disease)
-        self.net.to(self.device)
+        self.net.to(self.device, memory_format=torch.channels_last)
         self.arch = cfg.init.split(":", 1)[1] if cfg.init.startswith("timm:") else cfg.arch
         w = not cfg.balanced
         self.weights: dict[str, torch.Tensor | None] = {

@@ -41,7 +41,7 @@ def test_calibration_report(tiny_run: tuple[Path, Path]) -> None:
     assert (run / "reliability-species.png").is_file() and (run / "reliability-disease.png").is_file()
 
 
-def test_export_is_one_uint8_nhwc_graph_with_two_outputs_matching_pytorch(tiny_run: tuple[Path, Path]) -> None:
+def test_export_is_one_uint8_nhwc_graph_with_logits_and_cam_matching_pytorch(tiny_run: tuple[Path, Path]) -> None:
     from trainer.train import load_checkpoint
 
     _, run = tiny_run
@@ -52,11 +52,16 @@ def test_export_is_one_uint8_nhwc_graph_with_two_outputs_matching_pytorch(tiny_r
     [inp] = m.graph.input
     assert inp.name == "image" and inp.type.tensor_type.elem_type == onnx.TensorProto.UINT8
     assert [d.dim_value for d in inp.type.tensor_type.shape.dim][1:] == [32, 32, 3]
-    widths = {o.name: o.type.tensor_type.shape.dim[-1].dim_value for o in m.graph.output}
+    widths = {o.name: o.type.tensor_type.shape.dim[-1].dim_value for o in m.graph.output if o.name.endswith("_logits")}
     assert widths == {"species_logits": len(ex["meta"]["speciesLabels"]), "disease_logits": len(ex["meta"]["diseaseLabels"])}
+    [cam] = [o for o in m.graph.output if o.name == "disease_cam"]
+    assert cam.type.tensor_type.shape.dim[1].dim_value == len(ex["meta"]["diseaseLabels"])
+    assert ex["cam"] == {"name": "disease_cam", "height": 1, "width": 1}  # 32 px in, stride 32
+    assert ex["camMaxDiff"]["fp32"] < 1e-4
     net, _ = load_checkpoint(run / "checkpoints" / "final.pt")
     convs = sum(isinstance(mod, torch.nn.Conv2d) for mod in net.backbone.modules())
-    assert sum(n.op_type == "Conv" for n in m.graph.node) == convs  # the backbone is in the graph once
+    # the backbone is in the graph once, plus the 1x1 convolution that makes the class activation maps
+    assert sum(n.op_type == "Conv" for n in m.graph.node) == convs + 1
     assert ex["bytes"]["int8"] < ex["bytes"]["fp32"] == (run / "export" / "leafnet.onnx").stat().st_size
     for head in ("species", "disease"):
         fp32, int8 = ex["parity"][head]["fp32"], ex["parity"][head]["int8"]
@@ -117,3 +122,22 @@ def test_field_proxy_perturbs_deterministically(tiny_run: tuple[Path, Path], tmp
     assert np.abs(a.astype(int) - clean.astype(int)).mean() > 5
     res = evaluate(run, data, tmp_path / "fp", splits_dir=run, split="test", measure_latency=False, perturb=True)
     assert res["fieldProxy"] is True and res["images"] == len(samples) and 0 <= res["disease"]["accuracy"] <= 1
+
+
+def test_cam_mean_plus_bias_is_the_disease_logit(tiny_run: tuple[Path, Path]) -> None:
+    """Global average pooling and a linear head make the class activation map exact: its mean is the logit."""
+    from trainer.export import CAM, run_onnx, session
+    from trainer.model import ExportNet, Normalisation
+    from trainer.train import load_checkpoint
+
+    _, run = tiny_run
+    net, meta = load_checkpoint(run / "checkpoints" / "final.pt")
+    module = ExportNet(net, Normalisation(tuple(meta["mean"]), tuple(meta["std"]))).eval()
+    images = np.random.default_rng(1).integers(0, 256, (3, 64, 64, 3), dtype=np.uint8)  # 2x2 maps
+    with torch.no_grad():
+        _, logits, cam = module(torch.from_numpy(images))
+    bias = net.disease.bias.detach().numpy()
+    np.testing.assert_allclose(cam.mean((2, 3)).numpy() + bias, logits.numpy(), atol=1e-5)
+    out = run_onnx(session(run / "export" / "leafnet.onnx"), images[:, :32, :32], {"disease": "disease_logits", "cam": CAM})
+    assert out["cam"].shape == (3, len(meta["diseaseLabels"]), 1, 1)
+    np.testing.assert_allclose(out["cam"][:, :, 0, 0] + bias, out["disease"], atol=1e-4)
