@@ -9,7 +9,7 @@ import { type DbTarget, dbTargetFromEnv } from './db/connect.ts';
 import { anthropicSuggester, type LabelSuggester } from './llm/suggester.ts';
 import { hubRegistry } from './registry/hub-registry.ts';
 import { type BundleRegistry, localRegistry } from './registry/registry.ts';
-import { localBackend, type TrainingSetup, trainerCommand } from './training/backend.ts';
+import { DEFAULT_PRICES, localBackend, type TrainingSetup, trainerCommand } from './training/backend.ts';
 import { modalBackend } from './training/modal.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -87,14 +87,28 @@ export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): BundleReg
  * LEAFCHECK_TRAINING: `local` (default; the trainer pipeline here, LEAFCHECK_TRAINER_COMMAND overrides
  * `<venv>/bin/python -m trainer`) or `modal` (LEAFCHECK_MODAL_URL, LEAFCHECK_MODAL_KEY, LEAFCHECK_MODAL_SECRET:
  * the trainer's deployed web endpoint and a proxy auth token). Runs live in LEAFCHECK_RUNS (.leafcheck/runs)
- * and start from LEAFCHECK_TRAINER_CONFIG (trainer/configs/default.toml).
+ * and start from LEAFCHECK_TRAINER_CONFIG (trainer/configs/default.toml). A `head` run starts from
+ * LEAFCHECK_HEAD_CHECKPOINT (the served bundle's final.pt) when set; features are cached in LEAFCHECK_FEATURE_CACHE
+ * (<runs>/feature-cache); cost = GPU seconds x LEAFCHECK_GPU_PRICE_PER_SECOND + CPU seconds x LEAFCHECK_CPU_PRICE_PER_SECOND.
  */
 export function trainingFromEnv(env: NodeJS.ProcessEnv = process.env): TrainingSetup {
   const command = trainerCommand(REPO_ROOT, env.LEAFCHECK_TRAINER_COMMAND);
   const kind = env.LEAFCHECK_TRAINING ?? 'local';
-  const common = {
+  const price = (name: string, fallback: number) => {
+    const value = env[name] === undefined ? fallback : Number(env[name]);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a price in USD per second (>= 0), got ${env[name]}`);
+    return value;
+  };
+  const common: Omit<TrainingSetup, 'backend'> = {
     runsDir: resolve(env.LEAFCHECK_RUNS ?? join(REPO_ROOT, '.leafcheck', 'runs')),
     baseConfigPath: resolve(env.LEAFCHECK_TRAINER_CONFIG ?? join(REPO_ROOT, 'trainer', 'configs', 'default.toml')),
+    servedBundleDir: resolve(readEnv(env).bundleDir),
+    prices: {
+      gpuPerSecond: price('LEAFCHECK_GPU_PRICE_PER_SECOND', DEFAULT_PRICES.gpuPerSecond),
+      cpuPerSecond: price('LEAFCHECK_CPU_PRICE_PER_SECOND', DEFAULT_PRICES.cpuPerSecond),
+    },
+    ...(env.LEAFCHECK_FEATURE_CACHE ? { featureCacheDir: resolve(env.LEAFCHECK_FEATURE_CACHE) } : {}),
+    ...(env.LEAFCHECK_HEAD_CHECKPOINT ? { headCheckpoint: resolve(env.LEAFCHECK_HEAD_CHECKPOINT) } : {}),
   };
   if (kind === 'local') return { backend: localBackend(command, REPO_ROOT), ...common };
   if (kind !== 'modal') throw new Error(`LEAFCHECK_TRAINING must be local or modal, got ${kind}`);

@@ -1,5 +1,6 @@
 // Retrain runs through the API with the local backend and a fake trainer command (never trains), publishing
 // through the gated registry. On SQLite and, with TEST_DATABASE_URL, PostgreSQL.
+import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { REPO_ROOT } from '../src/env.ts';
 import { localRegistry } from '../src/registry/registry.ts';
 import { localBackend, TrainingError } from '../src/training/backend.ts';
 import type { RunView } from '../src/training/runs.ts';
+import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
 import { backends, call, type Harness, openHarness } from './harness.ts';
 
 const FIXTURE = join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts');
@@ -94,6 +96,48 @@ describe.each(backends)('retrain runs on %s', { timeout: 60_000 }, (backend) => 
     const next = await start();
     expect(next).toMatchObject({ status: 201, body: { version: '1.5.0' } });
     expect((await finished(next.body.id)).state).toBe('succeeded');
+  });
+
+  it('a head run snapshots the reviewed export (hash in the run and its config), records its time and cost, and is listed', async () => {
+    const [rec] = [
+      record(41, {
+        photoJpegBase64: TINY_JPEG_BASE64,
+        prediction: { kind: 'diagnosis', crop: 'Tomato', topK: [{ label: 'Tomato___healthy', probability: 0.6 }] },
+      }),
+    ];
+    expect((await call(h, 'POST', '/v1/feedback', h.tokens.device, { records: [rec] })).status).toBe(200);
+    expect(
+      (await call(h, 'POST', `/v1/review/${rec?.id}`, h.tokens.agronomist, { decision: 'label', label: 'Tomato___Late_blight' })).status,
+    ).toBe(200);
+    await fake({ metrics: { 'disease.top1': 0.3 } });
+    const res = await call(h, 'POST', '/v1/retrain/runs', h.tokens.maintainer, { kind: 'head' });
+    expect(res.status).toBe(201);
+    const started = (await res.json()) as RunView;
+    expect(started).toMatchObject({
+      kind: 'head',
+      feedback: { records: 1, skipped: {}, exportSha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    const snapshot = await readFile(join(work, 'runs', started.id, 'feedback-export.tar.gz'));
+    expect(createHash('sha256').update(snapshot).digest('hex')).toBe(started.feedback?.exportSha256);
+    const config = await readFile(join(work, 'runs', started.id, 'config.toml'), 'utf8');
+    expect(config).toContain(`[run]\nkind = "head"`);
+    expect(config).toContain(`[feedback]\nexport = ${JSON.stringify(join(work, 'runs', started.id, 'feedback-export.tar.gz'))}`);
+    expect(config).toContain(`feature_cache = ${JSON.stringify(join(work, 'runs', 'feature-cache'))}`);
+    const done = await finished(started.id);
+    expect(done.state).toBe('succeeded');
+    // The fake trainer runs a second or so: the wrapper measured it, CPU time included; no GPU, so no cost here.
+    expect(done.usage).toMatchObject({
+      wallSeconds: expect.any(Number),
+      cpuSeconds: expect.any(Number),
+      gpuSeconds: null,
+      estimatedCostUsd: 0,
+    });
+    expect(done.usage?.wallSeconds).toBeGreaterThan(0.1);
+    expect(done.usage?.cpuSeconds).toBeGreaterThan(0.05);
+    const list = (await (await call(h, 'GET', '/v1/retrain/runs', h.tokens.maintainer)).json()) as { runs: RunView[] };
+    expect(list.runs[0]).toMatchObject({ id: started.id, kind: 'head', state: 'succeeded' });
+    expect(list.runs.length).toBeGreaterThanOrEqual(3);
+    expect((await call(h, 'GET', '/v1/retrain/runs', h.tokens.agronomist)).status).toBe(403);
   });
 
   it('reports a failing trainer, and refuses to publish a candidate that fails the gate', async () => {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/env.ts';
-import { ConfigError, nextVersion, runConfig } from '../src/training/config.ts';
+import { ConfigError, nextVersion, runConfig, withSettings } from '../src/training/config.ts';
 
 // A version no real config carries, so all three replaced lines differ from the base.
 const values = { runDir: '/data/runs/r1/run', bundleOut: '/data/runs/r1/bundle', version: '99.0.0' };
@@ -32,5 +32,13 @@ describe('run config', () => {
     expect(nextVersion('1.3.0')).toBe('1.4.0');
     expect(nextVersion('1.3.7-rc.1')).toBe('1.4.0');
     expect(nextVersion(null)).toBe('0.1.0');
+  });
+
+  it('withSettings replaces a key of its section, adds a missing key under the header and appends a missing section', () => {
+    const base = '[train]\nrun_dir = "a"\nseed = 0\n[bundle]\nseed = "not this"\n[[bundle.sources]]\nprefix = "x/"\n';
+    const out = withSettings(base, { train: { seed: 3, feature_cache: '/c "q"' }, run: { kind: 'head' } });
+    expect(out).toBe(
+      '[train]\nfeature_cache = "/c \\"q\\""\nrun_dir = "a"\nseed = 3\n[bundle]\nseed = "not this"\n[[bundle.sources]]\nprefix = "x/"\n\n\n[run]\nkind = "head"',
+    );
   });
 });

@@ -100,6 +100,35 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('retrain_run').execute();
     },
   },
+  // Retrain runs on reviewed feedback: the run kind (head | full), the export snapshot the run trained on (its
+  // sha256, records used and skipped by reason), and what the run cost (wall, CPU and GPU seconds, an estimate).
+  '0004_retrain_run_feedback_usage': {
+    async up(db: Kysely<unknown>) {
+      const add = (column: string, type: 'text' | 'integer' | 'double precision') =>
+        db.schema.alterTable('retrain_run').addColumn(column, type).execute();
+      await add('kind', 'text');
+      await add('export_sha256', 'text');
+      await add('feedback_records', 'integer');
+      await add('feedback_skipped_json', 'text');
+      await add('wall_seconds', 'double precision');
+      await add('cpu_seconds', 'double precision');
+      await add('gpu_seconds', 'double precision');
+      await add('cost_usd', 'double precision');
+    },
+    async down(db: Kysely<unknown>) {
+      for (const column of [
+        'kind',
+        'export_sha256',
+        'feedback_records',
+        'feedback_skipped_json',
+        'wall_seconds',
+        'cpu_seconds',
+        'gpu_seconds',
+        'cost_usd',
+      ])
+        await db.schema.alterTable('retrain_run').dropColumn(column).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

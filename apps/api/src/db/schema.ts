@@ -87,6 +87,15 @@ export interface RetrainRunTable {
   started_at: string;
   finished_at: string | null;
   published_at: string | null;
+  /** 'head' | 'full'; null on runs from before migration 0004 (they were full runs). */
+  kind: string | null;
+  export_sha256: string | null;
+  feedback_records: number | null;
+  feedback_skipped_json: string | null;
+  wall_seconds: number | null;
+  cpu_seconds: number | null;
+  gpu_seconds: number | null;
+  cost_usd: number | null;
 }
 
 export interface Database {

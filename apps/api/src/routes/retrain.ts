@@ -3,6 +3,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { BundleError } from '@leafcheck/bundle';
 import type { Context } from 'hono';
 import type { Api, RouteContext } from '../context.ts';
+import { ExportError } from '../export/export.ts';
 import { PromotionRefusedError, RegistryError } from '../registry/registry.ts';
 import { authResponses, errorBody, gateReport, idParam, security } from '../schemas.ts';
 import { TrainingError } from '../training/backend.ts';
@@ -12,6 +13,9 @@ const runView = z
   .object({
     id: z.string(),
     backend: z.string(),
+    kind: z
+      .enum(['head', 'full'])
+      .openapi({ description: 'head: heads only on the frozen backbone (cached features); full: the whole pipeline' }),
     state: z.enum(['running', 'succeeded', 'failed', 'published']),
     version: z.string().openapi({ description: 'the candidate bundle version this run produces' }),
     startedAt: z.string(),
@@ -19,6 +23,21 @@ const runView = z
     publishedAt: z.string().nullable(),
     error: z.string().nullable(),
     logTail: z.string(),
+    feedback: z
+      .object({ exportSha256: z.string(), records: z.number().int(), skipped: z.record(z.string(), z.number().int()) })
+      .nullable()
+      .openapi({
+        description: 'the reviewed-feedback export snapshotted when the run started (its sha256 is in the candidate provenance)',
+      }),
+    usage: z
+      .object({
+        wallSeconds: z.number(),
+        cpuSeconds: z.number().nullable(),
+        gpuSeconds: z.number().nullable(),
+        estimatedCostUsd: z.number(),
+      })
+      .nullable()
+      .openapi({ description: 'once the run ended: its time, and a cost estimate from the configured prices' }),
     candidate: z
       .object({ version: z.string(), gate: gateReport.nullable(), error: z.string().nullable() })
       .nullable()
@@ -38,7 +57,15 @@ export function registerRetrain(app: Api, ctx: RouteContext) {
   const { training, registry, storage } = ctx.deps;
   const runs =
     training && registry
-      ? trainingRuns({ runs: storage.runs, setup: training, registry, servedVersion: ctx.deps.bundle?.version ?? null, now: ctx.now })
+      ? trainingRuns({
+          runs: storage.runs,
+          setup: training,
+          registry,
+          served: ctx.deps.bundle ? { version: ctx.deps.bundle.version, labels: ctx.deps.bundle.labels } : null,
+          reviews: storage.reviews,
+          photos: ctx.deps.photos,
+          now: ctx.now,
+        })
       : null;
   const common = { tags: ['maintainer'], security, middleware: ctx.auth('maintainer') };
   // The one place backend errors become answers.
@@ -49,6 +76,10 @@ export function registerRetrain(app: Api, ctx: RouteContext) {
     if (error instanceof RegistryError || error instanceof BundleError)
       return { status: 422 as const, body: { error: 'not-publishable', message: error.message } };
     if (error instanceof TrainingError) return { status: 502 as const, body: { error: 'training-backend', message: error.message } };
+    if (error instanceof ExportError) {
+      console.error('retrain run: the feedback export snapshot failed:', error);
+      return { status: 500 as const, body: { error: 'export-failed', message: error.message } };
+    }
     throw error;
   };
   // Each status above is documented on the route; Hono's typed responses cannot take a status union, hence the cast.
@@ -63,18 +94,52 @@ export function registerRetrain(app: Api, ctx: RouteContext) {
     createRoute({
       method: 'post',
       path: '/v1/retrain/runs',
-      summary: 'Start a training run (one at a time); its bundle version is the current minor + 1',
+      summary:
+        'Start a training run (one at a time) on the base data plus a snapshot of the reviewed feedback; version = current minor + 1',
       ...common,
+      request: {
+        body: {
+          required: false,
+          content: { 'application/json': { schema: z.object({ kind: z.enum(['head', 'full']).default('full') }) } },
+        },
+      },
       responses: {
         201: { description: 'started', content: { 'application/json': { schema: runView } } },
         409: { description: 'a run is already running', content: { 'application/json': { schema: errorBody } } },
+        500: {
+          description: 'the feedback export snapshot could not be written (logged)',
+          content: { 'application/json': { schema: errorBody } },
+        },
+        ...errors,
+      },
+    }),
+    async (c) => {
+      if (!runs) return c.json(off, 503);
+      // No body, or {"kind": ...}: the kind defaults to a full run.
+      const kind = c.req.header('content-type')?.includes('json') ? c.req.valid('json').kind : 'full';
+      try {
+        return c.json(await runs.start(c.get('token').id, kind), 201);
+      } catch (error) {
+        return fail(c, error);
+      }
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/retrain/runs',
+      summary: 'Retrain runs, newest first (the latest 50)',
+      ...common,
+      responses: {
+        200: { description: 'the runs', content: { 'application/json': { schema: z.object({ runs: z.array(runView) }) } } },
         ...errors,
       },
     }),
     async (c) => {
       if (!runs) return c.json(off, 503);
       try {
-        return c.json(await runs.start(c.get('token').id), 201);
+        return c.json({ runs: await runs.list() }, 200);
       } catch (error) {
         return fail(c, error);
       }

@@ -19,6 +19,8 @@ export interface TrainingStatus {
   /** The last lines of the run's log. */
   log: string;
   error?: string;
+  /** Once ended: the run's own measure of its time (wall, and CPU of the trainer processes or GPU on Modal). */
+  usage?: { wallSeconds: number; cpuSeconds: number | null; gpuSeconds: number | null };
 }
 
 export interface TrainingBackend {
@@ -34,7 +36,21 @@ export interface TrainingSetup {
   runsDir: string;
   /** The trainer config each run starts from (run_dir, bundle.out and bundle.version are replaced). */
   baseConfigPath: string;
+  /** Frozen-backbone features kept across runs (the trainer's [train] feature_cache); default <runsDir>/feature-cache. */
+  featureCacheDir?: string;
+  /**
+   * The checkpoint (final.pt) of the served bundle's run: a `head` run keeps its backbone frozen and its head rows.
+   * Absent: the config's own init_checkpoint or initial weights.
+   */
+  headCheckpoint?: string;
+  /** The served bundle folder, scored beside each candidate on the held-out feedback photos. */
+  servedBundleDir?: string;
+  /** For the cost estimate: USD per second of GPU and of trainer CPU time (LEAFCHECK_GPU_PRICE_PER_SECOND, ..._CPU_...). */
+  prices?: { gpuPerSecond: number; cpuPerSecond: number };
 }
+
+/** Modal's A10G list price, $1.10 an hour; CPU time on this machine costs nothing extra. */
+export const DEFAULT_PRICES = { gpuPerSecond: 1.1 / 3600, cpuPerSecond: 0 };
 
 export class TrainingError extends Error {
   override readonly name = 'TrainingError';
@@ -44,6 +60,8 @@ export const runPaths = (dir: string) => ({
   config: join(dir, 'config.toml'),
   runDir: join(dir, 'run'),
   bundle: join(dir, 'bundle'),
+  /** The reviewed-feedback export snapshotted when the run started. */
+  export: join(dir, 'feedback-export.tar.gz'),
 });
 
 /** A command prefix (argv) for `python -m trainer`; resolved when the first run starts. */
@@ -71,7 +89,10 @@ export function trainerCommand(repoRoot: string, spec?: string): TrainerCommand 
  * the exit code to <name>.exit when it ends. Returns the wrapper's process id.
  */
 export function startDetached(dir: string, name: string, argv: string[], cwd: string): number {
-  const script = '"$@" >"$LEAFCHECK_LOG" 2>&1; echo $? >"$LEAFCHECK_EXIT.tmp" && mv "$LEAFCHECK_EXIT.tmp" "$LEAFCHECK_EXIT"';
+  // `times` prints the shell's and then its children's user and system CPU time; the children's is the trainer's.
+  const script =
+    'start=$(date +%s.%N); "$@" >"$LEAFCHECK_LOG" 2>&1; code=$?; end=$(date +%s.%N); ' +
+    '{ echo "$start $end"; times; } >"$LEAFCHECK_EXIT.times"; echo $code >"$LEAFCHECK_EXIT.tmp" && mv "$LEAFCHECK_EXIT.tmp" "$LEAFCHECK_EXIT"';
   const child = spawn('bash', ['-c', script, 'bash', ...argv], {
     cwd,
     detached: true,
@@ -101,6 +122,17 @@ export async function logTail(dir: string, name: string, lines = 40): Promise<st
     .trimEnd();
 }
 
+/** Wall and CPU seconds of a process started by startDetached, from the `.times` file its wrapper wrote. */
+export async function detachedUsage(dir: string, name: string): Promise<{ wallSeconds: number; cpuSeconds: number } | null> {
+  const text = await readFile(join(dir, `${name}.exit.times`), 'utf8').catch(() => null);
+  if (text === null) return null;
+  const [span = '', , cpu = ''] = text.split('\n'); // the shell's own CPU time, then its children's
+  const [start, end] = span.split(' ').map(Number);
+  const seconds = [...cpu.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return null;
+  return { wallSeconds: Math.max(0, (end as number) - (start as number)), cpuSeconds: seconds };
+}
+
 /** The state of a process started by startDetached. */
 export async function detachedStatus(dir: string, name: string, pid: number): Promise<TrainingStatus> {
   const log = await logTail(dir, name);
@@ -108,10 +140,12 @@ export async function detachedStatus(dir: string, name: string, pid: number): Pr
   if (exit === null)
     return alive(pid) ? { state: 'running', log } : { state: 'failed', log, error: `${name} process ${pid} ended without an exit code` };
   const code = Number(exit.trim());
-  if (code !== 0) return { state: 'failed', log, error: `${name} exited with code ${code}` };
+  const measured = await detachedUsage(dir, name);
+  const usage = measured ? { usage: { ...measured, gpuSeconds: null } } : {};
+  if (code !== 0) return { state: 'failed', log, error: `${name} exited with code ${code}`, ...usage };
   if (!existsSync(join(runPaths(dir).bundle, 'manifest.json')))
-    return { state: 'failed', log, error: `${name} finished but wrote no bundle` };
-  return { state: 'succeeded', log };
+    return { state: 'failed', log, error: `${name} finished but wrote no bundle`, ...usage };
+  return { state: 'succeeded', log, ...usage };
 }
 
 /** The trainer's pipeline on this machine: `<command> pipeline --config <run>/config.toml`, run from `cwd` (the repo root). */

@@ -40,3 +40,36 @@ export function nextVersion(current: string | null): string {
   if (!match) throw new ConfigError(`not a bundle version: ${current}`);
   return `${match[1]}.${Number(match[2]) + 1}.0`;
 }
+
+export type TomlValue = string | number | boolean;
+
+const tomlValue = (v: TomlValue) => (typeof v === 'string' ? tomlString(v) : String(v));
+
+/**
+ * Sets `section.key = value` for each entry: an existing key of that section is replaced, a missing one is added
+ * under the section's header, a missing section is appended (top-level tables only, e.g. [run], [feedback]).
+ */
+export function withSettings(toml: string, settings: Record<string, Record<string, TomlValue>>): string {
+  const lines = toml.split('\n');
+  for (const [section, keys] of Object.entries(settings)) {
+    for (const [key, value] of Object.entries(keys)) {
+      let current = '';
+      let header = -1;
+      let found = -1;
+      lines.forEach((line, i) => {
+        const h = /^\s*\[{1,2}([^\]]+)\]{1,2}\s*(#.*)?$/.exec(line);
+        if (h) {
+          current = (h[1] as string).trim();
+          if (current === section && !line.trim().startsWith('[[') && header < 0) header = i;
+          return;
+        }
+        if (current === section && new RegExp(`^\\s*${key}\\s*=`).test(line)) found = i;
+      });
+      const assignment = `${key} = ${tomlValue(value)}`;
+      if (found >= 0) lines[found] = assignment;
+      else if (header >= 0) lines.splice(header + 1, 0, assignment);
+      else lines.push('', `[${section}]`, assignment);
+    }
+  }
+  return lines.join('\n');
+}

@@ -4,14 +4,18 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GateReport } from '@leafcheck/bundle';
 import { dirSource } from '@leafcheck/bundle/node';
-import type { RetrainRun, RunStore } from '../db/run-store.ts';
+import type { ReviewStore } from '../db/review-store.ts';
+import type { RetrainRun, RunKind, RunStore, RunUsage } from '../db/run-store.ts';
+import { writeExport } from '../export/export.ts';
+import type { PhotoStore } from '../photos/photo-store.ts';
 import type { BundleRegistry, PublishedBundle } from '../registry/registry.ts';
-import { runPaths, type TrainingJob, type TrainingSetup } from './backend.ts';
-import { nextVersion, runConfig } from './config.ts';
+import { DEFAULT_PRICES, runPaths, type TrainingJob, type TrainingSetup, type TrainingStatus } from './backend.ts';
+import { nextVersion, runConfig, type TomlValue, withSettings } from './config.ts';
 
 export interface RunView {
   id: string;
   backend: string;
+  kind: RunKind;
   state: RetrainRun['state'];
   version: string;
   startedAt: string;
@@ -19,6 +23,9 @@ export interface RunView {
   publishedAt: string | null;
   error: string | null;
   logTail: string;
+  /** The reviewed-feedback export snapshot the run trains on: its sha256 is in the candidate's provenance too. */
+  feedback: RetrainRun['feedback'];
+  usage: RunUsage | null;
   /** Once the run has written its bundle: the promotion gate against the newest published bundle. */
   candidate: { version: string; gate: GateReport | null; error: string | null } | null;
 }
@@ -32,14 +39,39 @@ export interface RunsDeps {
   runs: RunStore;
   setup: TrainingSetup;
   registry: BundleRegistry;
-  /** The served bundle's version, when nothing is published yet. */
-  servedVersion: string | null;
+  /** The bundle the API serves (its labels are the known classes of the feedback export). */
+  served: { version: string; labels: string[] } | null;
+  reviews: ReviewStore;
+  photos: PhotoStore;
   now: () => Date;
 }
 
 export function trainingRuns(deps: RunsDeps) {
   const { runs, setup, registry } = deps;
   const job = (run: RetrainRun): TrainingJob => ({ id: run.id, dir: run.dir, version: run.version });
+  const prices = setup.prices ?? DEFAULT_PRICES;
+
+  function usageOf(run: RetrainRun, status: TrainingStatus): RunUsage {
+    const elapsed = (deps.now().getTime() - Date.parse(run.startedAt)) / 1000;
+    const { wallSeconds = elapsed, cpuSeconds = null, gpuSeconds = null } = status.usage ?? {};
+    const cost = (gpuSeconds ?? 0) * prices.gpuPerSecond + (cpuSeconds ?? 0) * prices.cpuPerSecond;
+    return { wallSeconds, cpuSeconds, gpuSeconds, estimatedCostUsd: Math.round(cost * 1e6) / 1e6 };
+  }
+
+  /** The trainer config of a run: the base config with its folders, version, kind and the feedback snapshot. */
+  async function configFor(run: { dir: string; version: string; kind: RunKind }): Promise<string> {
+    const paths = runPaths(run.dir);
+    const base = runConfig(await readFile(setup.baseConfigPath, 'utf8'), {
+      runDir: paths.runDir,
+      bundleOut: paths.bundle,
+      version: run.version,
+    });
+    const train: Record<string, TomlValue> = { feature_cache: setup.featureCacheDir ?? join(setup.runsDir, 'feature-cache') };
+    if (run.kind === 'head' && setup.headCheckpoint) train.init_checkpoint = setup.headCheckpoint;
+    const feedback: Record<string, TomlValue> = { export: paths.export };
+    if (setup.servedBundleDir) feedback.served_bundle = setup.servedBundleDir;
+    return withSettings(base, { run: { kind: run.kind }, train, feedback });
+  }
 
   /** Asks the backend where a run stands and records the end of a running run. */
   async function refresh(run: RetrainRun): Promise<{ run: RetrainRun; log: string }> {
@@ -51,7 +83,7 @@ export function trainingRuns(deps: RunsDeps) {
     }
     const status = await setup.backend.status(job(run), run.externalId);
     if (run.state === 'running' && status.state !== 'running') {
-      await runs.finish(run.id, status.state, deps.now().toISOString(), status.error ?? null);
+      await runs.finish(run.id, status.state, deps.now().toISOString(), status.error ?? null, usageOf(run, status));
       return { run: (await runs.get(run.id)) as RetrainRun, log: status.log };
     }
     return { run, log: status.log };
@@ -67,33 +99,47 @@ export function trainingRuns(deps: RunsDeps) {
         candidate = { version: run.version, gate: null, error: (error as Error).message };
       }
     }
-    const { id, backend, state, version, startedAt, finishedAt, publishedAt, error } = run;
-    return { id, backend, state, version, startedAt, finishedAt, publishedAt, error, logTail: log, candidate };
+    const { id, backend, kind, state, version, startedAt, finishedAt, publishedAt, error, feedback, usage } = run;
+    return { id, backend, kind, state, version, startedAt, finishedAt, publishedAt, error, logTail: log, feedback, usage, candidate };
   }
 
   return {
-    async start(startedBy: string): Promise<RunView> {
+    /** Starts a run: snapshots the reviewed export into the run folder, then hands the run to the backend. */
+    async start(startedBy: string, kind: RunKind = 'full'): Promise<RunView> {
       const active = await runs.active();
       if (active && (await refresh(active)).run.state === 'running') throw new RunConflictError(`run ${active.id} is still running`);
-      const current = (await registry.list())[0]?.version ?? deps.servedVersion;
+      const current = (await registry.list())[0]?.version ?? deps.served?.version ?? null;
       const id = randomUUID();
-      const run = { id, backend: setup.backend.kind, version: nextVersion(current), dir: join(setup.runsDir, id), startedBy };
+      const run = { id, backend: setup.backend.kind, kind, version: nextVersion(current), dir: join(setup.runsDir, id), startedBy };
       const paths = runPaths(run.dir);
-      const config = runConfig(await readFile(setup.baseConfigPath, 'utf8'), {
-        runDir: paths.runDir,
-        bundleOut: paths.bundle,
-        version: run.version,
-      });
+      const config = await configFor(run);
       await mkdir(run.dir, { recursive: true });
-      await writeFile(paths.config, config);
       if (!(await runs.create({ ...run, startedAt: deps.now().toISOString() }))) throw new RunConflictError('another run is running');
       try {
+        const snapshot = await writeExport(
+          { reviews: deps.reviews, photos: deps.photos, bundle: deps.served, now: deps.now() },
+          paths.export,
+        );
+        await runs.snapshot(id, { exportSha256: snapshot.sha256, records: snapshot.records, skipped: snapshot.skipped });
+        await writeFile(paths.config, config);
         await runs.started(id, await setup.backend.start(run));
       } catch (error) {
         await runs.finish(id, 'failed', deps.now().toISOString(), (error as Error).message);
         throw error;
       }
       return view((await runs.get(id)) as RetrainRun, '');
+    },
+
+    /** Newest first; only the running one is asked where it stands. */
+    async list(limit = 50): Promise<RunView[]> {
+      const all = await runs.list(limit);
+      return Promise.all(
+        all.map(async (run) => {
+          if (run.state !== 'running') return view(run, '');
+          const refreshed = await refresh(run);
+          return view(refreshed.run, refreshed.log);
+        }),
+      );
     },
 
     async get(id: string): Promise<RunView | null> {
