@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("--split", default="test")
     e.add_argument("--no-latency", action="store_true")
     e.add_argument("--field-proxy", action="store_true", help="apply seeded field-like perturbations to every image")
+    e.add_argument("--int8", action="store_true", help="a run folder's int8 graph instead of its fp32 one")
     x = sub.add_parser("export", help="ONNX export (+ optional int8) with a parity check")
     x.add_argument("--run-dir", type=Path, required=True)
     x.add_argument("--data", type=Path, required=True)
@@ -95,7 +96,7 @@ def run(a: argparse.Namespace) -> object:
     if a.step == "evaluate":
         from trainer.evaluate import evaluate
 
-        res = evaluate(a.model, a.data, a.out, a.splits, a.split, not a.no_latency, a.field_proxy)
+        res = evaluate(a.model, a.data, a.out, a.splits, a.split, not a.no_latency, a.field_proxy, a.int8)
         return {k: v for k, v in res.items() if k not in ("species", "disease")} | {
             "species.top1": res["species"]["accuracy"],
             "disease.top1": res["disease"]["accuracy"],

@@ -39,8 +39,8 @@ class Models:
     thresholds: Thresholds
 
     @staticmethod
-    def load(directory: Path) -> Models:
-        """A bundle folder (manifest.json) or a run folder (export/export.json + calibration.json)."""
+    def load(directory: Path, int8: bool = False) -> Models:
+        """A bundle folder (manifest.json) or a run folder (export/export.json + calibration.json; int8: its int8 graph)."""
         if (directory / "manifest.json").is_file():
             m = json.loads((directory / "manifest.json").read_text())
             sp, di = m["models"]["species"], m["models"]["disease"]
@@ -57,8 +57,9 @@ class Models:
         ex = json.loads((directory / "export" / "export.json").read_text())
         cal = json.loads((directory / "calibration.json").read_text())
         meta = ex["meta"]
+        graph = ex["file"].replace(".onnx", ".int8.onnx") if int8 else ex["file"]
         return Models(
-            dict.fromkeys(ex["outputs"], directory / "export" / ex["file"]),
+            dict.fromkeys(ex["outputs"], directory / "export" / graph),
             dict(ex["outputs"]),
             ex["size"],
             meta["speciesLabels"],
@@ -134,8 +135,9 @@ def evaluate(
     split: str = "test",
     measure_latency: bool = True,
     perturb: bool = False,
+    int8: bool = False,
 ) -> dict[str, Any]:
-    m = Models.load(model_dir)
+    m = Models.load(model_dir, int8)
     samples = samples_for(data, splits_dir, split)
     unknown = sorted({s.label for s in samples} - {*m.disease_labels, NOT_A_LEAF})
     if unknown:
@@ -155,6 +157,7 @@ def evaluate(
         "split": split if splits_dir else "all",
         "images": len(samples),
         "fieldProxy": perturb,
+        "graph": "int8" if int8 else "fp32",
     }
     res["species"] = summary(ys, ps, m.species_labels)
     res["disease"] = summary(yd[leaf], pd[leaf], m.disease_labels)

@@ -68,6 +68,7 @@ def render(ctx: dict[str, Any]) -> str:
         "native onnxruntime (CPU, 1 thread) on the training machine, which was shared with other jobs (1-minute load average "
         f"{ev.get('latencyMs', {}).get('loadAverage1m', float('nan')):.1f} on 2 cores while timing).",
         "",
+        *ctx.get("int8Section", []),
         *ctx.get("feedbackSection", []),
         '## Calibration and the "not sure" rule',
         "",

@@ -85,18 +85,22 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
     step("train", train, tcfg)
     step("calibrate", calibrate, run_dir, data, target=cfg.get("calibrate", {}).get("target", 0.99))
     step("export", export, run_dir, data, int8=exp.get("int8", False))
-    step("evaluate", evaluate, run_dir, data, run_dir / "eval-test", splits_dir=eval_splits, split="test")
-    step(
-        "evaluate-field-proxy",
-        evaluate,
-        run_dir,
-        data,
-        run_dir / "eval-field-proxy",
-        splits_dir=eval_splits,
-        split="test",
-        measure_latency=False,
-        perturb=True,
-    )
+    # The gated metrics are the shipped graph's; with int8 shipped, fp32 is scored too for the model card's comparison.
+    ship_int8 = bool(exp.get("int8", False) and b.get("use_int8", False))
+    for suffix, int8 in (("", ship_int8), *((("-fp32", False),) if ship_int8 else ())):
+        step(f"evaluate{suffix}", evaluate, run_dir, data, run_dir / f"eval-test{suffix}", splits_dir=eval_splits, int8=int8)
+        step(
+            f"evaluate-field-proxy{suffix}",
+            evaluate,
+            run_dir,
+            data,
+            run_dir / f"eval-field-proxy{suffix}",
+            splits_dir=eval_splits,
+            split="test",
+            measure_latency=False,
+            perturb=True,
+            int8=int8,
+        )
     if fb.get("export"):
         served = Path(fb["served_bundle"]) if fb.get("served_bundle") else None
         step("evaluate-feedback", feedback_slice, run_dir, data, run_dir / "eval-feedback", served)
@@ -110,7 +114,7 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
         version=b["version"],
         command=b["command"],
         sources=b["sources"],
-        int8=exp.get("int8", False) and b.get("use_int8", False),
+        int8=ship_int8,
         advice=Path(b["advice"]) if b.get("advice") else DEFAULT_ADVICE,
     )
     timings["total"] = round(time.time() - t0, 1)

@@ -14,7 +14,7 @@ from .conftest import CLASSES, make_imagefolder, write_advice
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_pipeline_builds_a_verified_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pipeline_builds_a_verified_int8_bundle_scored_against_fp32(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = make_imagefolder(tmp_path / "data", per_class=20)
     advice = write_advice(tmp_path / "advice.json", [c for c in CLASSES if c != NOT_A_LEAF] + [NOT_A_LEAF])
     config = tmp_path / "tiny.toml"
@@ -32,8 +32,9 @@ batch = 16
 workers = 1
 threads = 1
 [export]
-int8 = false
+int8 = true
 [bundle]
+use_int8 = true
 out = "{tmp_path / "bundle"}"
 version = "0.0.1-tiny"
 command = "python -m trainer pipeline --config tiny.toml"
@@ -60,3 +61,12 @@ licence = "CC0-1.0"
     assert manifest["models"]["species"]["output"]["labels"][-1] == NOT_A_LEAF
     timings = json.loads((tmp_path / "run" / "pipeline.json").read_text())["seconds"]
     assert set(timings) >= {"validate", "split", "train", "calibrate", "export", "evaluate", "evaluate-field-proxy", "bundle"}
+    # The shipped graph is the int8 one, its metrics are the int8 graph's, and fp32 is scored beside it.
+    assert (tmp_path / "bundle" / "leafnet.onnx").read_bytes() == (tmp_path / "run" / "export" / "leafnet.int8.onnx").read_bytes()
+    assert {"evaluate-fp32", "evaluate-field-proxy-fp32"} <= set(timings)
+    int8_eval = json.loads((tmp_path / "run" / "eval-test" / "metrics.json").read_text())
+    fp32_eval = json.loads((tmp_path / "run" / "eval-test-fp32" / "metrics.json").read_text())
+    assert (int8_eval["graph"], fp32_eval["graph"]) == ("int8", "fp32")
+    assert manifest["metrics"]["disease.top1"] == int8_eval["disease"]["accuracy"]
+    card = (tmp_path / "bundle" / "model-card.md").read_text()
+    assert "## int8 vs fp32" in card and "| `disease.top1` |" in card
