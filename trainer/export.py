@@ -149,3 +149,63 @@ def export(
     report["meta"] = {k: meta[k] for k in ("arch", "init", "size", "mean", "std", "taxonomy", "speciesLabels", "diseaseLabels")}
     (out_dir / "export.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     return report
+
+
+# --- The chained layout: a backbone file and a heads file (packages/bundle/src/chain.ts) ----------------------------
+# The same ExportNet cut at its last feature map, so a head-only retrain ships only the (small) heads file and the
+# CAM works in both layouts. The bundle step names the two files by content (backbone-<sha16>.onnx, heads-<sha16>.onnx).
+
+FEATURES = "features"  # the backbone's output and the heads' input: the last feature map, NCHW float32
+
+
+class ChainBackbone(torch.nn.Module):
+    """ExportNet up to the last feature map, before pooling: uint8 NHWC RGB in, normalisation inside."""
+
+    def __init__(self, full: ExportNet) -> None:
+        super().__init__()
+        self.full = full
+
+    def forward(self, image: torch.Tensor) -> torch.Tensor:
+        x = image.permute(0, 3, 1, 2).float()
+        return self.full.backbone.forward_features((x - self.full.mean) / self.full.std)  # type: ignore[operator,no-any-return]
+
+
+class ChainHeads(torch.nn.Module):
+    """ExportNet from the feature map on: global average pooling, the two linear heads and the disease CAM."""
+
+    def __init__(self, full: ExportNet) -> None:
+        super().__init__()
+        self.full = full
+
+    def forward(self, fmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        f = fmap.mean((2, 3))
+        w = self.full.disease.weight
+        cam = torch.nn.functional.conv2d(fmap, w.view(w.shape[0], w.shape[1], 1, 1))
+        return self.full.species(f), self.full.disease(f), cam
+
+
+def export_chain(net: LeafNet, norm: Normalisation, size: int, out_dir: Path) -> tuple[Path, Path]:
+    """Writes out_dir/backbone.onnx (image -> features) and out_dir/heads.onnx (features -> the graph's outputs)."""
+    full = ExportNet(net, norm).eval()
+    backbone, heads = ChainBackbone(full).eval(), ChainHeads(full).eval()
+    image = torch.zeros(1, size, size, 3, dtype=torch.uint8)
+    with torch.no_grad():
+        fmap = backbone(image)
+    names = [*(OUTPUTS[h] for h in HEADS), CAM]
+    paths = (out_dir / "backbone.onnx", out_dir / "heads.onnx")
+    for module, dummy, inputs, outputs, path in (
+        (backbone, image, [INPUT], [FEATURES], paths[0]),
+        (heads, fmap, [FEATURES], names, paths[1]),
+    ):
+        torch.onnx.export(
+            module,
+            (dummy,),
+            str(path),
+            input_names=inputs,
+            output_names=outputs,
+            opset_version=17,
+            dynamo=False,
+            dynamic_axes={name: {0: "batch"} for name in (*inputs, *outputs)},
+        )
+        onnx.checker.check_model(onnx.load(str(path)))
+    return paths

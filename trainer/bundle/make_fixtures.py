@@ -1,13 +1,15 @@
 """Regenerate the contract fixtures in packages/bundle/fixtures (run: python -m trainer.bundle.make_fixtures).
 
-Tiny real ONNX models (one per head, and one shared graph with both heads), a bundle signed here with a throwaway
-key (its private half is discarded, so every run signs with a new key) that uses the shared graph, and the manifest
-cases both languages' tests check. The TypeScript twin writes signed-by-ts/ (two model files).
+Tiny real ONNX models (one per head, one shared graph with both heads, and a backbone + heads chain with the single
+graph it stands for), two bundles signed here with a throwaway key (its private half is discarded, so every run signs
+with a new key): signed-by-python/ (the shared graph) and signed-by-python-chained/ (backbone file + heads file), and
+the manifest cases both languages' tests check. The TypeScript twin writes signed-by-ts/ (two model files).
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import tempfile
 from pathlib import Path
@@ -18,6 +20,8 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from trainer.advice import ADVICE_PATH, parse_advice, select_advice
+from trainer.bundle import tiny_chain
+from trainer.bundle.chain import content_addressed_name
 from trainer.bundle.signing import SigningKey
 from trainer.bundle.writer import write_bundle
 
@@ -45,19 +49,12 @@ def tiny_graph(heads: list[tuple[str, int, int]]) -> onnx.ModelProto:
     """tiny_model with one linear layer per (output name, classes, seed) on the same mean colour: with several heads,
     one shared graph whose outputs equal the separate tiny models' logits for the same seeds."""
     axes = numpy_helper.from_array(np.array([1, 2], dtype=np.int64), "axes")
+    head_nodes, weights, outputs = tiny_chain.linear_heads("colour", 3, heads, weight_scale=1 / 64)
     nodes = [
         helper.make_node("Cast", ["image"], ["pixels"], to=TensorProto.FLOAT),
         helper.make_node("ReduceMean", ["pixels", "axes"], ["colour"], keepdims=0),
+        *head_nodes,
     ]
-    weights, outputs = [], []
-    for output, num_classes, seed in heads:
-        prefix = "" if len(heads) == 1 else output.removesuffix("logits")
-        rng = np.random.default_rng(seed)
-        weights.append(numpy_helper.from_array(rng.normal(size=(3, num_classes)).astype(np.float32) / 64, f"{prefix}weight"))
-        weights.append(numpy_helper.from_array(rng.normal(size=(num_classes,)).astype(np.float32), f"{prefix}bias"))
-        nodes.append(helper.make_node("MatMul", ["colour", f"{prefix}weight"], [f"{prefix}scores"]))
-        nodes.append(helper.make_node("Add", [f"{prefix}scores", f"{prefix}bias"], [output]))
-        outputs.append(helper.make_tensor_value_info(output, TensorProto.FLOAT, ["batch", num_classes]))
     graph = helper.make_graph(
         nodes,
         "tiny",
@@ -65,10 +62,7 @@ def tiny_graph(heads: list[tuple[str, int, int]]) -> onnx.ModelProto:
         outputs,
         initializer=[*weights, axes],
     )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)])
-    model.ir_version = 9
-    onnx.checker.check_model(model)
-    return model
+    return tiny_chain.finish(graph)
 
 
 def _model_entry(file: str, output: str, labels: list[str], temperature: float) -> dict[str, Any]:
@@ -169,6 +163,58 @@ INVALID_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
 }
 
 
+# The same, on the chained bundle's manifest.
+CHAINED_INVALID_CASES: dict[str, tuple[dict[str, Any], str, str]] = {
+    "chained-heads-not-shared": (
+        {"models/disease/file": "disease.onnx"},
+        "LAYOUT_INVALID",
+        "must both name the heads file",
+    ),
+    "chained-not-content-addressed": (
+        {"models/backbone/file": "backbone.onnx"},
+        "LAYOUT_INVALID",
+        "is not content-addressed",
+    ),
+    "chained-input-differs": ({"models/backbone/input/height": 64}, "LAYOUT_INVALID", "must equal the models' input"),
+    "chained-features-nhwc": ({"models/backbone/output/layout": "NHWC"}, "MANIFEST_SCHEMA", "/models/backbone/output/layout"),
+    "chained-backbone-listed-twice": (
+        {"files/backbone.onnx": {"sha256": "0" * 64, "bytes": 1}, "models/backbone/file": "backbone.onnx"},
+        "LABELS_INCONSISTENT",
+        'file "backbone.onnx" is listed twice',
+    ),
+}
+
+CHAINED_HEADS = [("species_logits", len(SPECIES_LABELS), 11), ("disease_logits", len(DISEASE_LABELS), 12)]
+# A head-only retrain of the same backbone: other head weights, for update tests (only the heads file changes).
+RETRAINED_HEADS = [("species_logits", len(SPECIES_LABELS), 21), ("disease_logits", len(DISEASE_LABELS), 22)]
+
+
+def chained_manifest(backbone_path: Path, heads_path: Path) -> dict[str, Any]:
+    """base_manifest() in the chained layout, the two files named by their content."""
+    doc = base_manifest()
+    doc["bundleVersion"] = "0.0.3-chained-fixture"
+    heads = content_addressed_name("heads", hashlib.sha256(heads_path.read_bytes()).hexdigest())
+    backbone = _model_entry(
+        content_addressed_name("backbone", hashlib.sha256(backbone_path.read_bytes()).hexdigest()), tiny_chain.FEATURES, [], 1
+    )
+    del backbone["temperature"]
+    backbone["output"] = {"name": tiny_chain.FEATURES, "layout": "NCHW", "dtype": "float32"}
+    doc["models"] = {"backbone": backbone, **doc["models"]}
+    for kind in ("species", "disease"):
+        doc["models"][kind]["file"] = heads
+    return doc
+
+
+def write_chained_models(models_dir: Path) -> tuple[Path, Path]:
+    """tiny-models/backbone.onnx, heads.onnx, heads-retrained.onnx and chained-single-graph.onnx (the merge)."""
+    backbone, heads = tiny_chain.tiny_backbone(3), tiny_chain.tiny_heads(CHAINED_HEADS)
+    onnx.save(backbone, models_dir / "backbone.onnx")
+    onnx.save(heads, models_dir / "heads.onnx")
+    onnx.save(tiny_chain.tiny_heads(RETRAINED_HEADS), models_dir / "heads-retrained.onnx")
+    onnx.save(tiny_chain.merged(backbone, heads), models_dir / "chained-single-graph.onnx")
+    return models_dir / "backbone.onnx", models_dir / "heads.onnx"
+
+
 def mutated(doc: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     for path, value in changes.items():
         doc = _set(doc, path, value)
@@ -200,6 +246,14 @@ def main() -> None:
             {"advice.json": advice_path, "model-card.md": card_path},
             key,
         )
+        backbone_path, heads_path = write_chained_models(models_dir)
+        chained = write_bundle(
+            FIXTURES / "signed-by-python-chained",
+            chained_manifest(backbone_path, heads_path),
+            {"backbone": backbone_path, "species": heads_path, "disease": heads_path},
+            {"advice.json": advice_path, "model-card.md": card_path},
+            key,
+        )
     (FIXTURES / "signed-by-python.key.json").write_text(
         json.dumps({"keyId": key.key_id, "publicKeyHex": key.public_key_hex}, indent=2) + "\n"
     )
@@ -210,6 +264,15 @@ def main() -> None:
     for name, (changes, code, contains) in INVALID_CASES.items():
         (manifests / f"{name}.json").write_text(json.dumps(mutated(signed, changes), indent=2) + "\n")
         cases.append({"file": f"{name}.json", "code": code, "contains": contains})
+    (manifests / "valid-chained.json").write_text(json.dumps(chained, indent=2, ensure_ascii=False) + "\n")
+    for name, (changes, code, contains) in CHAINED_INVALID_CASES.items():
+        (manifests / f"{name}.json").write_text(json.dumps(mutated(chained, changes), indent=2) + "\n")
+        cases.append({"file": f"{name}.json", "code": code, "contains": contains})
+    # Two "bundleVersion" keys: JSON.parse and json.loads keep the last, another reader may keep the first.
+    text = json.dumps(signed, indent=2, ensure_ascii=False)
+    twice = text.replace('"bundleVersion"', '"bundleVersion": "9.9.9",\n  "bundleVersion"', 1)
+    (manifests / "duplicate-key.json").write_text(twice + "\n")
+    cases.append({"file": "duplicate-key.json", "code": "MANIFEST_DUPLICATE_KEY", "contains": 'the key "bundleVersion" twice'})
     (manifests / "not-json.json").write_text('{"formatVersion": 1,')
     cases.append({"file": "not-json.json", "code": "MANIFEST_NOT_JSON", "contains": "not valid JSON"})
     (manifests / "cases.json").write_text(json.dumps(cases, indent=2) + "\n")

@@ -9,6 +9,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from trainer.bundle.chain import check_chain_layout
 from trainer.bundle.errors import BundleError
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "packages" / "bundle" / "schema" / "manifest.schema.json"
@@ -19,10 +20,32 @@ _validator = Draft202012Validator(json.loads(SCHEMA_PATH.read_text()))
 
 def parse_manifest(text: str) -> dict[str, Any]:
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=_refuse_duplicate_keys)
     except json.JSONDecodeError as err:
         raise BundleError("MANIFEST_NOT_JSON", f"manifest.json is not valid JSON: {err}", "manifest.json") from err
+    except _DuplicateKey as dup:
+        raise BundleError(
+            "MANIFEST_DUPLICATE_KEY",
+            f'manifest.json has the key "{dup.key}" twice in one object; readers could disagree on which one counts',
+            "manifest.json",
+        ) from None
     return validate_manifest(data)
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json.loads keeps the last of two equal keys and another reader may keep the first: refuse them outright."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _DuplicateKey(key)
+        out[key] = value
+    return out
 
 
 def validate_manifest(data: Any) -> dict[str, Any]:
@@ -40,6 +63,7 @@ def validate_manifest(data: Any) -> dict[str, Any]:
             "MANIFEST_SCHEMA", f"manifest.json does not match the schema at {where}: {error.message}", "manifest.json"
         )
     check_label_consistency(data)
+    check_chain_layout(data)
     return data  # type: ignore[no-any-return]
 
 
@@ -86,7 +110,8 @@ def check_label_consistency(manifest: dict[str, Any]) -> None:
             fail(f'models.species and models.disease share "{sp["file"]}" but read the same output "{sp["output"]["name"]}"')
     else:
         model_files.append(di["file"])
-    names = [*model_files, *manifest["files"].keys()]
+    backbone = [manifest["models"]["backbone"]["file"]] if "backbone" in manifest["models"] else []
+    names = [*backbone, *model_files, *manifest["files"].keys()]
     dups = [n for i, n in enumerate(names) if n in names[:i]]
     if dups:
         fail(f'file "{dups[0]}" is listed twice')

@@ -10,6 +10,7 @@ from typing import Any
 import onnx
 
 from trainer.advice import AdviceError, advice_labels_for, check_advice_labels, parse_advice
+from trainer.bundle.chain import check_chain_graphs
 from trainer.bundle.errors import BundleError
 from trainer.bundle.manifest import parse_manifest
 from trainer.bundle.signing import TrustedKey, verify_manifest_signature
@@ -82,6 +83,11 @@ def verify_bundle(directory: Path, trusted: list[TrustedKey]) -> VerifiedBundle:
         if model["file"] not in checked:
             checked[model["file"]] = _checked_file(directory, model["file"], model["bytes"], model["sha256"])
         check_label_count(kind, model, checked[model["file"]])
+    backbone = manifest["models"].get("backbone")
+    if backbone is not None:
+        data = _checked_file(directory, backbone["file"], backbone["bytes"], backbone["sha256"])
+        heads = manifest["models"]["species"]["file"]
+        check_chain_graphs(backbone, data, heads, checked[heads])
     for name, ref in manifest["files"].items():
         _checked_file(directory, name, ref["bytes"], ref["sha256"])
     _check_advice(manifest, (directory / "advice.json").read_bytes())

@@ -26,8 +26,9 @@ def write_bundle(
 ) -> dict[str, Any]:
     """`manifest` holds everything but file hashes and the signature; those are computed here.
 
-    model_files maps "species"/"disease" to the ONNX file (both to the same one when the manifest entries share a
-    graph); extra_files maps bundle file names (advice.json, model-card.md, ...) to their sources. Files that a
+    model_files maps "species"/"disease" (and "backbone" in the chained layout) to the ONNX file (both models to the
+    same one when the manifest entries share a graph or a heads file);
+    extra_files maps bundle file names (advice.json, model-card.md, ...) to their sources. Files that a
     bundle previously written to out_dir listed and this one does not are removed.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -59,7 +60,7 @@ def _listed(directory: Path) -> set[str]:
     """The file names a bundle's manifest.json lists (none when there is no readable manifest)."""
     try:
         m = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-        names = {m["models"][k]["file"] for k in ("species", "disease")} | set(m["files"])
+        names = {model["file"] for model in m["models"].values()} | set(m["files"])
     except (OSError, ValueError, KeyError, TypeError):
         return set()
     return {n for n in names if isinstance(n, str) and n == Path(n).name}

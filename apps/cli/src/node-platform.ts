@@ -64,7 +64,7 @@ export function createNodeRunner(bundle: VerifiedBundle, options: ort.InferenceS
     bundle,
     ortSessions({
       createSession: (bytes) => ort.InferenceSession.create(bytes, { ...NODE_SESSION_OPTIONS, ...options }),
-      uint8Tensor: (data, dims) => new ort.Tensor('uint8', data, dims),
+      tensor: (data, dims) => new ort.Tensor(data, dims),
     }),
   );
 }

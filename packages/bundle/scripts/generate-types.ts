@@ -21,7 +21,12 @@ export function generateAdviceTypes(): Promise<string> {
   return generate('advice.schema.json', 'Advice');
 }
 
+export function generateRollbackStatementTypes(): Promise<string> {
+  return generate('rollback-statement.schema.json', 'RollbackStatement');
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
   writeFileSync(new URL('../src/manifest.types.ts', import.meta.url), await generateManifestTypes());
   writeFileSync(new URL('../src/advice.types.ts', import.meta.url), await generateAdviceTypes());
+  writeFileSync(new URL('../src/rollback-statement.types.ts', import.meta.url), await generateRollbackStatementTypes());
 }

@@ -14,6 +14,10 @@ export type BundleErrorCode =
   | 'LABEL_COUNT_MISMATCH'
   | 'ADVICE_INVALID'
   | 'MODEL_UNREADABLE'
+  | 'MANIFEST_DUPLICATE_KEY'
+  | 'LAYOUT_INVALID' // the backbone + heads layout (src/chain.ts)
+  | 'ROLLBACK_REFUSED' // an older version without a signed rollback statement naming it (src/rollback.ts)
+  | 'ROLLBACK_STATEMENT_INVALID'
   | 'MANIFEST_TOO_LARGE'
   // A bundle on disk holds regular files only (packages/bundle/src/node.ts).
   | 'FILE_IS_DIRECTORY'

@@ -1,6 +1,8 @@
 import { Validator } from '@cfworker/json-schema';
 import schema from '../schema/manifest.schema.json' with { type: 'json' };
 import { canonicalJson } from './canonical-json.ts';
+import { checkChainLayout } from './chain.ts';
+import { firstDuplicateKey } from './duplicate-keys.ts';
 import { BundleError } from './errors.ts';
 import type { BundleManifest } from './manifest.types.ts';
 
@@ -15,6 +17,14 @@ export function parseManifest(text: string): BundleManifest {
     data = JSON.parse(text);
   } catch (err) {
     throw new BundleError('MANIFEST_NOT_JSON', `manifest.json is not valid JSON: ${(err as Error).message}`, 'manifest.json');
+  }
+  const duplicate = firstDuplicateKey(text);
+  if (duplicate !== null) {
+    throw new BundleError(
+      'MANIFEST_DUPLICATE_KEY',
+      `manifest.json has the key "${duplicate}" twice in one object; readers could disagree on which one counts`,
+      'manifest.json',
+    );
   }
   return validateManifest(data);
 }
@@ -41,6 +51,7 @@ export function validateManifest(data: unknown): BundleManifest {
   }
   const manifest = data as BundleManifest;
   checkLabelConsistency(manifest);
+  checkChainLayout(manifest);
   return manifest;
 }
 
@@ -81,7 +92,8 @@ export function checkLabelConsistency(manifest: BundleManifest): void {
       fail(`models.species and models.disease share "${sp.file}" but read the same output "${sp.output.name}"`);
     }
   }
-  const names = [...new Set([sp.file, di.file]), ...Object.keys(manifest.files)];
+  const backbone = manifest.models.backbone ? [manifest.models.backbone.file] : [];
+  const names = [...backbone, ...new Set([sp.file, di.file]), ...Object.keys(manifest.files)];
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) fail(`file "${dup}" is listed twice`);
 }

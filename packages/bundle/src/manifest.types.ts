@@ -15,9 +15,10 @@ export interface BundleManifest {
   bundleVersion: string;
   createdAt: string;
   /**
-   * The species and disease models. Both may name the same file: one ONNX graph with a shared backbone and two outputs (same sha256, bytes and input; different output names), so the backbone runs once.
+   * The species and disease models, in one of three layouts: one file per model; one ONNX graph with a shared backbone and two outputs (both models name the same file: same sha256, bytes and input, different output names); or a backbone file and a heads file chained by the runner (`backbone` present: both models name the heads file, which reads the backbone's output by its name). In the chained layout each model's `input` is the photo the chain reads, the same as the backbone's, and both files are content-addressed (`<name>-<first 16 hex digits of sha256>.onnx`), so a phone that holds a file under that name holds its bytes.
    */
   models: {
+    backbone?: Backbone;
     species: Model;
     disease: Model;
   };
@@ -87,27 +88,48 @@ export interface BundleManifest {
     value: string;
   };
 }
+/**
+ * The shared feature extractor of a chained bundle: photo in, the last feature map out (before pooling), which the heads file pools and classifies.
+ */
+export interface Backbone {
+  file: FileName;
+  sha256: Sha256;
+  bytes: number;
+  input: ImageInput;
+  output: {
+    /**
+     * The feature map's output name; the heads file's input has the same name.
+     */
+    name: string;
+    /**
+     * Batch, channels, height, width.
+     */
+    layout: 'NCHW';
+    dtype: 'float32';
+  };
+}
+export interface ImageInput {
+  name: string;
+  /**
+   * Batch, height, width, RGB channels.
+   */
+  layout: 'NHWC';
+  /**
+   * Raw RGB 0-255; normalisation lives inside the graph.
+   */
+  dtype: 'uint8';
+  height: number;
+  width: number;
+  /**
+   * Centre square crop of the oriented photo, then bilinear resize.
+   */
+  resize: 'center-crop-bilinear';
+}
 export interface Model {
   file: FileName;
   sha256: Sha256;
   bytes: number;
-  input: {
-    name: string;
-    /**
-     * Batch, height, width, RGB channels.
-     */
-    layout: 'NHWC';
-    /**
-     * Raw RGB 0-255; normalisation lives inside the graph.
-     */
-    dtype: 'uint8';
-    height: number;
-    width: number;
-    /**
-     * Centre square crop of the oriented photo, then bilinear resize.
-     */
-    resize: 'center-crop-bilinear';
-  };
+  input: ImageInput;
   output: {
     name: string;
     /**

@@ -4,6 +4,7 @@ import { type FileHandle, lstat, open, readFile, realpath, stat } from 'node:fs/
 import { homedir } from 'node:os';
 import { isAbsolute, join, relative } from 'node:path';
 import { sha256Hex } from './bytes.ts';
+import { contentAddressedName } from './chain.ts';
 import { BundleError } from './errors.ts';
 import { validateManifest } from './manifest.ts';
 import type { BundleManifest } from './manifest.types.ts';
@@ -134,9 +135,31 @@ export async function writeSignedBundle(dir: string, manifest: BundleManifest, p
   };
   const full: BundleManifest = structuredClone(manifest);
   delete full.signature;
-  for (const kind of ['species', 'disease'] as const) Object.assign(full.models[kind], await ref(full.models[kind].file));
+  for (const model of Object.values(full.models)) Object.assign(model, await ref(model.file));
   for (const name of Object.keys(full.files)) full.files[name] = await ref(name);
   const signed = signManifest(validateManifest(full), privateKeyHex);
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(signed, null, 2)}\n`);
   return signed;
+}
+
+/**
+ * The chained layout: writes the backbone and heads files into `dir` under their content-addressed names, points
+ * the manifest at them (manifest.models.backbone must be present) and signs it with writeSignedBundle.
+ */
+export async function writeChainedBundle(
+  dir: string,
+  manifest: BundleManifest,
+  models: { backbone: Uint8Array; heads: Uint8Array },
+  privateKeyHex: string,
+): Promise<BundleManifest> {
+  const full: BundleManifest = structuredClone(manifest);
+  if (!full.models.backbone) throw new Error('writeChainedBundle needs manifest.models.backbone');
+  const backbone = contentAddressedName('backbone', await sha256Hex(models.backbone));
+  const heads = contentAddressedName('heads', await sha256Hex(models.heads));
+  writeFileSync(join(dir, backbone), models.backbone);
+  writeFileSync(join(dir, heads), models.heads);
+  full.models.backbone.file = backbone;
+  full.models.species.file = heads;
+  full.models.disease.file = heads;
+  return writeSignedBundle(dir, full, privateKeyHex);
 }

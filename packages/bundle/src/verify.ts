@@ -1,10 +1,12 @@
 import { AdviceError, adviceLabelsFor, checkAdviceLabels, parseAdvice } from './advice.ts';
 import { sha256Hex } from './bytes.ts';
+import { checkChainGraphs } from './chain.ts';
 import { BundleError } from './errors.ts';
 import { parseManifest } from './manifest.ts';
 import type { BundleManifest, Model } from './manifest.types.ts';
 import type { ModelKind } from './model-graphs.ts';
 import { readOnnxSignature } from './onnx-shape.ts';
+import { checkNotRolledBack, type RollbackCheck } from './rollback.ts';
 import { type TrustedKey, verifyManifestSignature } from './signature.ts';
 
 /** Where bundle files come from: a directory in Node, fetch or Cache Storage in the browser. */
@@ -87,7 +89,16 @@ async function checkedFile(source: BundleSource, name: string, bytes: number, sh
  * Verifies a whole bundle before anything uses it: manifest, signature by a trusted key,
  * then every file's size and sha256, then each model's output width against its labels.
  */
-export async function verifyBundle(source: BundleSource, trusted: readonly TrustedKey[]): Promise<VerifiedBundle> {
+export interface VerifyOptions {
+  /** Rollback protection: refuse a version below the device's highest verified one without a signed statement. */
+  rollback?: Omit<RollbackCheck, 'trusted'>;
+}
+
+export async function verifyBundle(
+  source: BundleSource,
+  trusted: readonly TrustedKey[],
+  options: VerifyOptions = {},
+): Promise<VerifiedBundle> {
   const manifestBytes = await source.read('manifest.json', MAX_MANIFEST_BYTES + 1);
   if (manifestBytes === null) throw new BundleError('MANIFEST_MISSING', 'manifest.json is missing from the bundle', 'manifest.json');
   if (manifestBytes.byteLength > MAX_MANIFEST_BYTES) {
@@ -101,6 +112,9 @@ export async function verifyBundle(source: BundleSource, trusted: readonly Trust
   }
   const manifest = parseManifest(text);
   const signedBy = verifyManifestSignature(manifest, trusted);
+  if (options.rollback) {
+    checkNotRolledBack(manifest.bundleVersion, await sha256Hex(manifestBytes), { ...options.rollback, trusted });
+  }
 
   const files = new Map<string, Uint8Array>([['manifest.json', manifestBytes]]);
   const models = new Map<string, Uint8Array>();
@@ -110,6 +124,12 @@ export async function verifyBundle(source: BundleSource, trusted: readonly Trust
     checkLabelCount(kind, model, bytes);
     models.set(model.file, bytes);
     files.set(model.file, bytes);
+  }
+  const { backbone, species } = manifest.models;
+  if (backbone) {
+    const bytes = await checkedFile(source, backbone.file, backbone.bytes, backbone.sha256);
+    checkChainGraphs(backbone, bytes, species.file, models.get(species.file) as Uint8Array);
+    files.set(backbone.file, bytes);
   }
   for (const [name, ref] of Object.entries(manifest.files)) {
     files.set(name, await checkedFile(source, name, ref.bytes, ref.sha256));

@@ -1,22 +1,12 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BundleError } from '../src/errors.ts';
+import type { BundleError } from '../src/errors.ts';
 import type { BundleManifest } from '../src/manifest.types.ts';
 import { dirSource, writeSignedBundle } from '../src/node.ts';
 import { generateKeyPair } from '../src/signature.ts';
 import { verifyBundle } from '../src/verify.ts';
-import { copyOfBundle, FIXTURES, fixtureKey } from './fixtures.ts';
-
-async function failure(dir: string, keys = [fixtureKey('signed-by-python')]): Promise<BundleError> {
-  try {
-    await verifyBundle(dirSource(dir), keys);
-  } catch (err) {
-    if (err instanceof BundleError) return err;
-    throw err;
-  }
-  throw new Error('verification unexpectedly passed');
-}
+import { copyOfBundle, FIXTURES, failure, fixtureKey } from './fixtures.ts';
 
 function flipByte(path: string, offset: number, mask = 0xff): void {
   const data = readFileSync(path);

@@ -8,12 +8,14 @@ export { type Orientation, readExifOrientation } from './exif.ts';
 export { type RawImage, type RgbImage, toRgb } from './image.ts';
 export {
   createModelRunner,
+  type Feed,
   type GraphSession,
   type InputDims,
   type Logits,
   type ModelRunner,
   type OpenSession,
   type OrtBinding,
+  type Output,
   ortSessions,
   type ReleasableRunner,
 } from './model-runner.ts';

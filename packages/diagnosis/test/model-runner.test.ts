@@ -13,14 +13,14 @@ function manifestWith(speciesFile: string, diseaseFile: string): BundleManifest 
 }
 
 /** Sessions that record each run and answer every output with [file index, output index]. */
-function recordingSessions(runs: { file: string; outputs: readonly string[] }[]) {
+function recordingSessions(runs: { file: string; outputs: readonly string[]; input?: string; fed?: readonly number[] }[]) {
   let opened = 0;
   return async (_bytes: Uint8Array, file: string): Promise<GraphSession> => {
     const index = opened++;
     return {
-      async run(_input, _data, _dims, outputNames) {
-        runs.push({ file, outputs: outputNames });
-        return Object.fromEntries(outputNames.map((n, i) => [n, new Float32Array([index, i])]));
+      async run(input, feed, outputNames) {
+        runs.push({ file, outputs: outputNames, input, fed: [...feed.data] });
+        return Object.fromEntries(outputNames.map((n, i) => [n, { data: new Float32Array([index, i]), dims: [1, 2] }]));
       },
       release: async () => undefined,
     };
@@ -35,7 +35,9 @@ describe('createModelRunner', () => {
     const runs: { file: string; outputs: readonly string[] }[] = [];
     const runner = await createModelRunner({ manifest: manifestWith('leafnet.onnx', 'leafnet.onnx'), files }, recordingSessions(runs));
     const logits = await runner.run(['species', 'disease'], new Uint8Array(12), DIMS);
-    expect(runs).toEqual([{ file: 'leafnet.onnx', outputs: ['species_logits', 'disease_logits'] }]);
+    expect(runs.map(({ file, outputs }) => ({ file, outputs }))).toEqual([
+      { file: 'leafnet.onnx', outputs: ['species_logits', 'disease_logits'] },
+    ]);
     expect(Array.from(logits.species ?? [])).toEqual([0, 0]);
     expect(Array.from(logits.disease ?? [])).toEqual([0, 1]);
   });
@@ -44,19 +46,36 @@ describe('createModelRunner', () => {
     const runs: { file: string; outputs: readonly string[] }[] = [];
     const runner = await createModelRunner({ manifest: manifestWith('species.onnx', 'disease.onnx'), files }, recordingSessions(runs));
     const logits = await runner.run(['disease'], new Uint8Array(12), DIMS);
-    expect(runs).toEqual([{ file: 'disease.onnx', outputs: ['logits'] }]);
+    expect(runs.map(({ file, outputs }) => ({ file, outputs }))).toEqual([{ file: 'disease.onnx', outputs: ['logits'] }]);
     expect(Object.keys(logits)).toEqual(['disease']);
     expect(Array.from(logits.disease ?? [])).toEqual([1, 0]);
   });
 
   it('names the file when a session does not return an output', async () => {
     const runner = await createModelRunner({ manifest: manifestWith('leafnet.onnx', 'leafnet.onnx'), files }, async () => ({
-      run: async () => ({ species_logits: new Float32Array(2) }),
+      run: async () => ({ species_logits: { data: new Float32Array(2), dims: [1, 2] } }),
       release: async () => undefined,
     }));
     await expect(runner.run(['species', 'disease'], new Uint8Array(12), DIMS)).rejects.toThrow(
       'leafnet.onnx gave no output "disease_logits" for the disease model',
     );
+  });
+
+  it('chains a backbone into the heads file: the backbone runs once and its feature map feeds the heads', async () => {
+    const runs: { file: string; outputs: readonly string[]; input?: string; fed?: readonly number[] }[] = [];
+    const manifest = manifestWith('heads-1.onnx', 'heads-1.onnx') as unknown as { models: Record<string, unknown> };
+    manifest.models.backbone = { file: 'backbone-1.onnx', input: { name: 'image' }, output: { name: 'features' } };
+    const chained = new Map([...files, ['heads-1.onnx', new Uint8Array([1])], ['backbone-1.onnx', new Uint8Array([1])]]);
+    const runner = await createModelRunner({ manifest: manifest as unknown as BundleManifest, files: chained }, recordingSessions(runs));
+    const logits = await runner.run(['species', 'disease'], new Uint8Array(12).fill(7), DIMS);
+    // Opened first, the backbone is session 0 and answers "features" with [0, 0]; the heads (session 1) read exactly that.
+    expect(runs.map(({ file, input, outputs }) => ({ file, input, outputs }))).toEqual([
+      { file: 'backbone-1.onnx', input: 'image', outputs: ['features'] },
+      { file: 'heads-1.onnx', input: 'features', outputs: ['species_logits', 'disease_logits'] },
+    ]);
+    expect(runs[0]?.fed).toEqual(Array(12).fill(7));
+    expect(runs[1]?.fed).toEqual([0, 0]);
+    expect(Array.from(logits.disease ?? [])).toEqual([1, 1]);
   });
 
   it('refuses a bundle whose model file is missing', async () => {

@@ -15,7 +15,7 @@ export function createOrtRunner(ort: Ort, bundle: VerifiedBundle, executionProvi
     bundle,
     ortSessions({
       createSession: (bytes) => ort.InferenceSession.create(bytes, options),
-      uint8Tensor: (data, dims) => new ort.Tensor('uint8', data, dims),
+      tensor: (data, dims) => new ort.Tensor(data, dims),
     }),
   );
 }
