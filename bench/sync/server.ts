@@ -2,8 +2,8 @@
 // Prints one JSON line {port, token} on stdout when ready. Rate limits are raised: the bench measures
 // throughput, not the limiter.
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from '../../apps/api/src/app.ts';
+import { serveApi } from '../../apps/api/src/boundary/http-server.ts';
 import { openDb } from '../../apps/api/src/db/connect.ts';
 import { createStorage } from '../../apps/api/src/db/storage.ts';
 import { localPhotoStore } from '../../apps/api/src/photos/photo-store.ts';
@@ -21,7 +21,7 @@ const app = createApp({
   bundle: null,
   config: { rateLimits: { device: unlimited, agronomist: unlimited, maintainer: unlimited } },
 });
-serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
+serveApi({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
   console.log(JSON.stringify({ port: info.port, token }));
 });
 process.on('SIGTERM', () => {

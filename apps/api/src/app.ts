@@ -9,6 +9,7 @@ import { utf8JsonBody } from './boundary/utf8-body.ts';
 import { type AppDeps, DEFAULT_CONFIG, makeAuth, newApi, type RouteContext } from './context.ts';
 import { createSuggestionService } from './llm/suggestions.ts';
 import { registerBundles } from './routes/bundles.ts';
+import { registerChannels } from './routes/channels.ts';
 import { registerFeedback } from './routes/feedback.ts';
 import { registerMaintainer } from './routes/maintainer.ts';
 import { registerRetrain } from './routes/retrain.ts';
@@ -63,6 +64,11 @@ export function createApp(deps: AppDeps) {
   app.onError((error, c) => {
     // Hono's own 4xx (e.g. malformed JSON from the validator) keep their status.
     if (error instanceof HTTPException && error.status < 500) return c.json({ error: 'bad-request', message: error.message }, error.status);
+    // The client went away (or sent less than its Content-Length) while its body was read: its fault, and nobody
+    // is left to read a reply, so no 5xx and no log line.
+    if ((error as NodeJS.ErrnoException).code === 'ECONNRESET' || error.name === 'AbortError') {
+      return c.json({ error: 'bad-request', message: 'the request body ended early' }, 400);
+    }
     console.error(`${c.req.method} ${c.req.path}:`, error);
     return c.json({ error: 'internal', message: 'internal error' }, 500);
   });
@@ -88,6 +94,7 @@ export function createApp(deps: AppDeps) {
   registerMaintainer(app, ctx);
   registerRetrain(app, ctx);
   registerBundles(app, ctx);
+  registerChannels(app, ctx);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
     type: 'http',

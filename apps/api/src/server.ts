@@ -2,8 +2,8 @@
 // environment (see README), migrates the DB, and in dev makes sure a device token exists for the PWA.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { serveApi } from './boundary/http-server.ts';
 import { openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { TokenStore } from './db/token-store.ts';
@@ -48,7 +48,7 @@ async function main() {
     training: trainingFromEnv(),
     config: { corsOrigins: env.corsOrigins },
   });
-  const server = serve({ fetch: app.fetch, port: env.port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
+  const server = serveApi({ fetch: app.fetch, port: env.port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
     const where = env.db.kind === 'sqlite' ? env.db.path : 'PostgreSQL (DATABASE_URL)';
     console.log(
       `leafcheck api on http://${info.address}:${info.port} (db ${where}, bundle ${bundle?.version ?? 'none'}, suggestions ${env.llm ? 'on' : 'off'})`,

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createApp } from './app.ts';
+import { serveApi } from './boundary/http-server.ts';
 import type { AppConfig, BundleInfo } from './context.ts';
 import { type DbTarget, openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
@@ -53,7 +53,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     registry: options.registry ?? null,
     config: { corsOrigins: ['*'], ...options.config },
   });
-  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0 });
+  const server = serveApi({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0 });
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const port = (server.address() as AddressInfo).port;
   let stopped = false;

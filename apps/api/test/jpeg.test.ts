@@ -24,7 +24,7 @@ function noise(width: number, height: number, channels: 1 | 3): Buffer {
   return out;
 }
 
-const encode = (width: number, height: number, options: sharp.JpegOptions, channels: 1 | 3 = 3) =>
+const encode = (width: number, height: number, options: Parameters<ReturnType<typeof sharp>['jpeg']>[0], channels: 1 | 3 = 3) =>
   sharp(noise(width, height, channels), { raw: { width, height, channels } })
     .jpeg(options)
     .toBuffer();
