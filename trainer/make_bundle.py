@@ -174,7 +174,7 @@ def make_bundle(
     feedback = feedback_bundle.feedback_context(run_dir)
     if feedback:
         sources = [*sources, feedback_bundle.feedback_source(feedback)]
-    advice_path = feedback_bundle.advice_with_new_classes(advice, meta["diseaseLabels"], feedback, run_dir / "advice.json")
+    advice_path = feedback_bundle.bundle_advice(advice, [*meta["diseaseLabels"], NOT_A_LEAF], feedback, run_dir / "advice.json")
     check_advice(advice_path, [*meta["diseaseLabels"], NOT_A_LEAF])
     key = key or load_or_create_local_key()
     graph = run_dir / "export" / (ex["file"].replace(".onnx", ".int8.onnx") if int8 else ex["file"])

@@ -17,7 +17,6 @@ from trainer.sources.combined import prepare_run_data
 from trainer.sources.feedback import MIN_SIDE
 from trainer.sources.feedback_eval import base_splits, feedback_slice
 from trainer.split import split
-from trainer.taxonomy import KNOWN_CLASSES
 from trainer.train import TrainConfig, train
 from trainer.validate import validate
 
@@ -71,7 +70,7 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
             base,
             Path(fb["export"]),
             run_dir,
-            set(KNOWN_CLASSES) | declared,
+            declared,  # with the base data's classes and the served bundle's: a label outside them must be declared new
             cache,
             int(fb.get("min_side", MIN_SIDE)),
             int(train_cfg.get("workers", 2)),

@@ -49,19 +49,23 @@ def metrics(ctx: dict[str, Any] | None) -> dict[str, float]:
     return feedback_metrics(ctx["slice"]) if ctx else {}
 
 
-def advice_with_new_classes(advice: Path, labels: list[str], ctx: dict[str, Any] | None, out: Path) -> Path:
-    """`advice` itself, or a copy in `out` with a plain "no advice yet" entry for each declared new class it lacks."""
-    if ctx is None or not advice.is_file():
+def bundle_advice(advice: Path, labels: list[str], ctx: dict[str, Any] | None, out: Path) -> Path:
+    """The advice the bundle ships: `advice` itself when it covers exactly `labels`, else a copy in `out` with only
+    their entries (the bundle's advice must match its labels) and a plain "no advice yet" entry for each declared new
+    class it lacks. A label without advice that was not declared new stays missing, for check_advice to report."""
+    if not advice.is_file():
         return advice  # check_advice says what is wrong with it
-    entries = json.loads(advice.read_text()).get("entries", {})
-    new = [lab for lab in ctx["ingest"]["newClasses"] if lab in labels and lab not in entries]
-    if not new:
-        return advice
     doc = json.loads(advice.read_text())
-    for lab in new:
-        name = lab.split("___", 1)[-1].replace("_", " ").strip()[:60]
-        doc["entries"][lab] = {"name": name if len(name) >= 2 else lab[:60], **NO_ADVICE_YET}
-    out.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    entries = doc.get("entries", {})
+    declared = set(ctx["ingest"]["newClasses"]) if ctx else set()
+    kept = {lab: entries[lab] for lab in labels if lab in entries}
+    for lab in labels:
+        if lab not in entries and lab in declared:
+            name = lab.split("___", 1)[-1].replace("_", " ").strip()[:60]
+            kept[lab] = {"name": name if len(name) >= 2 else lab[:60], **NO_ADVICE_YET}
+    if kept == entries:
+        return advice
+    out.write_text(json.dumps({**doc, "entries": kept}, indent=2, ensure_ascii=False) + "\n")
     return out
 
 

@@ -57,10 +57,10 @@ def feedback_slice(run_dir: Path, data: Path, out_dir: Path, served_bundle: Path
     if samples:
         candidate = Models.load(run_dir)
         res["candidate"] = top1(candidate, data, samples)
-        res["newClassImages"] = len(samples) - res["candidate"]["knownClassImages"]
         if served_bundle is not None:
             res["served"] = top1(Models.load(served_bundle), data, samples)
             res["servedBundle"] = json.loads((served_bundle / "manifest.json").read_text())["bundleVersion"]
+            res["newClassImages"] = len(samples) - res["served"]["knownClassImages"]  # photos of classes farmers never got
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "metrics.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
     return res
