@@ -64,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--version", help="bundle version (default: the config's)")
     vb = sub.add_parser("verify", help="verify a bundle like the app does")
     vb.add_argument("bundle", type=Path)
+    cb = sub.add_parser("compare-backbones", help="the candidate backbones under one frozen-feature recipe, side by side")
+    cb.add_argument("--run-dir", type=Path, required=True, help="a run folder with splits.csv")
+    cb.add_argument("--data", type=Path, default=Path("../shared/data"))
+    cb.add_argument("--out", type=Path, required=True)
+    cb.add_argument("--per-class", type=int, default=80)
     pl = sub.add_parser("pipeline", help="run every step from a TOML config")
     pl.add_argument("--config", type=Path, default=Path("trainer/configs/default.toml"))
     a = p.parse_args(argv)
@@ -126,6 +131,10 @@ def run(a: argparse.Namespace) -> object:
             int8=a.int8,
         )
         return {"bundleVersion": signed["bundleVersion"], "metrics": signed["metrics"]}
+    if a.step == "compare-backbones":
+        from trainer.compare_backbones import compare
+
+        return compare(a.run_dir, a.data, a.out, a.per_class)
     if a.step == "verify":
         from trainer.make_bundle import verify
 

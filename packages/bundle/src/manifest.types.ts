@@ -138,6 +138,14 @@ export interface Model {
     labels: string[];
   };
   temperature: number;
+  /**
+   * Optional class activation maps from the same file: one map per output label (NCHW: 1, labels, height, width), the head's weights applied at every cell of the last feature map, so a label's logit is the mean of its map plus a bias. The app asks for it only when it shows where the model looked.
+   */
+  cam?: {
+    name: string;
+    height: number;
+    width: number;
+  };
 }
 export interface FileRef {
   sha256: Sha256;

@@ -3,11 +3,19 @@
 import { type BundleManifest, backboneGraph, type ModelKind, modelGraphs } from '@leafcheck/bundle';
 
 export type InputDims = readonly [number, number, number, number];
-export type Logits = Partial<Record<ModelKind, Float32Array>>;
+export type Logits = Partial<Record<ModelKind, Float32Array>> & {
+  /** The disease model's class activation maps (NCHW), when asked for and the bundle has them. */
+  diseaseCam?: Output;
+};
+
+export interface RunOptions {
+  /** Also fetch the disease model's class activation maps (`models.disease.cam`); off costs nothing. */
+  cam?: boolean;
+}
 
 /** Raw logits of the models asked for, from one uint8 NHWC tensor. */
 export interface ModelRunner {
-  run(kinds: readonly ModelKind[], input: Uint8Array, dims: InputDims): Promise<Logits>;
+  run(kinds: readonly ModelKind[], input: Uint8Array, dims: InputDims, options?: RunOptions): Promise<Logits>;
 }
 
 export interface ReleasableRunner extends ModelRunner {
@@ -47,6 +55,7 @@ export async function createModelRunner(
 ): Promise<ReleasableRunner> {
   const graphs = modelGraphs(bundle.manifest);
   const chain = backboneGraph(bundle.manifest);
+  const camName = bundle.manifest.models.disease.cam?.name;
   const sessions: GraphSession[] = [];
   // Chained layout: the backbone runs once per photo and its feature map feeds the heads file.
   const backbone = chain ? await open(bundle.files, chain.file, openSession) : null;
@@ -55,7 +64,7 @@ export async function createModelRunner(
   // requests can still be cancelled before their turn.
   let queue: Promise<unknown> = Promise.resolve();
   return {
-    run(kinds, input, dims) {
+    run(kinds, input, dims, options = {}) {
       const next = queue.then(async () => {
         const logits: Logits = {};
         const photo: Feed = { data: input, dims };
@@ -69,11 +78,18 @@ export async function createModelRunner(
             features = out;
           }
           const names = wanted.map((k) => g.outputs[k] as string);
+          const cam = options.cam && wanted.includes('disease') ? camName : undefined;
+          if (cam) names.push(cam);
           const out = await (sessions[i] as GraphSession).run(g.inputName, g.readsBackbone ? (features as Feed) : photo, names);
           for (const k of wanted) {
             const t = out[g.outputs[k] as string];
             if (!t) throw new Error(`${g.file} gave no output "${g.outputs[k]}" for the ${k} model`);
             logits[k] = t.data;
+          }
+          if (cam) {
+            const maps = out[cam];
+            if (!maps) throw new Error(`${g.file} gave no output "${cam}" for the disease heatmap`);
+            logits.diseaseCam = maps;
           }
         }
         return logits;

@@ -17,6 +17,17 @@ export type NotSureReason =
 // Advice shown with a result: the entry for the label from the bundle's advice.json (schema in packages/bundle).
 export type { AdviceEntry };
 
+/**
+ * Where the evidence for `label` lay in the photo's centre square (the part the model saw): a height x width grid,
+ * row-major, values 0..1 (1 = the strongest cell). Present only when the caller asked for it.
+ */
+export interface Heatmap {
+  label: string;
+  width: number;
+  height: number;
+  values: number[];
+}
+
 interface DiagnosisBase {
   /** How many photos were combined into this answer, and how many agreed with it. */
   photos: { total: number; agreeing: number };
@@ -29,6 +40,8 @@ interface DiagnosisBase {
   bundleVersion: string;
   /** Wall time of the whole pipeline, ms. */
   elapsedMs: number;
+  /** For the top disease, on the first leaf photo, when asked for (DiagnoseRequest.heatmap) and the bundle has maps. */
+  heatmap?: Heatmap;
   /** Where elapsedMs went: decoding, EXIF/crop/resize, the two models (all photos together). */
   stagesMs?: { decode: number; preprocess: number; models: number };
 }
