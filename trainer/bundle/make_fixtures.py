@@ -206,9 +206,11 @@ def chained_manifest(backbone_path: Path, heads_path: Path) -> dict[str, Any]:
 
 
 def write_chained_models(models_dir: Path) -> tuple[Path, Path]:
-    """tiny-models/backbone.onnx, heads.onnx, heads-retrained.onnx and chained-single-graph.onnx (the merge)."""
+    """tiny-models/backbone.onnx, heads.onnx, chained-single-graph.onnx (the merge), and for update tests
+    heads-retrained.onnx (a head-only retrain) and backbone-retrained.onnx (with it, a full retrain)."""
     backbone, heads = tiny_chain.tiny_backbone(3), tiny_chain.tiny_heads(CHAINED_HEADS)
     onnx.save(backbone, models_dir / "backbone.onnx")
+    onnx.save(tiny_chain.tiny_backbone(4), models_dir / "backbone-retrained.onnx")
     onnx.save(heads, models_dir / "heads.onnx")
     onnx.save(tiny_chain.tiny_heads(RETRAINED_HEADS), models_dir / "heads-retrained.onnx")
     onnx.save(tiny_chain.merged(backbone, heads), models_dir / "chained-single-graph.onnx")

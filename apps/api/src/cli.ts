@@ -4,13 +4,15 @@
 //                       npx tsx apps/api/src/cli.ts bundle publish <dir>   (verify, gate, then add to the registry)
 //                       npx tsx apps/api/src/cli.ts bundle gate <candidate> [<current>]   (the gate report only)
 //                       npx tsx apps/api/src/cli.ts bundle list
+//                       npx tsx apps/api/src/cli.ts channel show|publish|promote|pause|resume|rollback ...
 // Uses the same database and registry as the server (DATABASE_URL / LEAFCHECK_DB, LEAFCHECK_REGISTRY).
 import { parseArgs } from 'node:util';
 import { formatGateReport, gateCandidate, verifyBundle } from '@leafcheck/bundle';
 import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import { openDb } from './db/connect.ts';
 import { createTokenStore, ROLES, type Role } from './db/token-store.ts';
-import { readEnv, registryFromEnv } from './env.ts';
+import { channelsFromEnv, readEnv, registryFromEnv } from './env.ts';
+import { CHANNEL_USAGE, runChannel } from './registry/channel-cli.ts';
 import { describeRefusal } from './registry/registry.ts';
 
 const USAGE = `usage: cli.ts token issue --role ${ROLES.join('|')} [--name NAME]
@@ -18,16 +20,18 @@ const USAGE = `usage: cli.ts token issue --role ${ROLES.join('|')} [--name NAME]
        cli.ts token list
        cli.ts bundle publish DIR
        cli.ts bundle gate CANDIDATE_DIR [CURRENT_DIR]   (CURRENT_DIR omitted: the newest published bundle)
-       cli.ts bundle list`;
+       cli.ts bundle list
+${CHANNEL_USAGE}`;
 
 export async function runCli(argv: string[], out: (line: string) => void = console.log): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { role: { type: 'string' }, name: { type: 'string' } },
+    options: { role: { type: 'string' }, name: { type: 'string' }, percent: { type: 'string' }, reason: { type: 'string' } },
   });
   const [group, command, arg, arg2] = positionals;
   if (group === 'bundle') return runBundle(command, arg, arg2, out);
+  if (group === 'channel') return runChannel(channelsFromEnv(registryFromEnv()), positionals.slice(1), values, out);
   if (group !== 'token' || !command) {
     out(USAGE);
     return 2;

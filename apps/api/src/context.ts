@@ -10,6 +10,7 @@ import type { Role, TokenStore } from './db/token-store.ts';
 import type { LabelSuggester } from './llm/suggester.ts';
 import type { SuggestionService } from './llm/suggestions.ts';
 import type { PhotoStore } from './photos/photo-store.ts';
+import type { Channels } from './registry/channels.ts';
 import type { BundleRegistry } from './registry/registry.ts';
 import type { TrainingSetup } from './training/backend.ts';
 
@@ -60,6 +61,8 @@ export interface AppDeps {
   bundle: BundleInfo | null;
   /** Published bundles served to apps; null: none (GET /v1/bundles lists nothing). */
   registry?: BundleRegistry | null;
+  /** Release channels and staged rollout over the registry; null/absent: the channel routes answer 503. */
+  channels?: Channels | null;
   /** Starts retrain runs (local trainer or Modal); null/absent: the retrain run routes answer 503. */
   training?: TrainingSetup | null;
   config?: Partial<AppConfig>;

@@ -1,12 +1,15 @@
 // Backends chosen from the environment: the only place that reads process.env.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { trustedKeysWithLocal } from '@leafcheck/bundle/node';
+import { type BundleManifest, parseManifest } from '@leafcheck/bundle';
+import { loadOrCreateLocalKey, trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import { loadBundleInfo } from './bundle-info.ts';
 import type { BundleInfo } from './context.ts';
 import { type DbTarget, dbTargetFromEnv } from './db/connect.ts';
 import { anthropicSuggester, type LabelSuggester } from './llm/suggester.ts';
+import { type Channels, channels, fileChannelStore } from './registry/channels.ts';
 import { hubRegistry } from './registry/hub-registry.ts';
 import { type BundleRegistry, localRegistry } from './registry/registry.ts';
 import { DEFAULT_PRICES, localBackend, type TrainingSetup, trainerCommand } from './training/backend.ts';
@@ -71,16 +74,32 @@ export async function bundleOrNull(dir: string): Promise<BundleInfo | null> {
 /** LEAFCHECK_HF_REPO + HF_TOKEN (and optional HF_ENDPOINT): the Hub; otherwise the local directory registry. */
 export function registryFromEnv(env: NodeJS.ProcessEnv = process.env): BundleRegistry {
   const trusted = trustedKeysWithLocal();
+  // The first publish is gated against the bundle the phones run out of the box (LEAFCHECK_BUNDLE_DIR).
+  const baseline = () => embeddedManifest(readEnv(env).bundleDir);
   if (env.LEAFCHECK_HF_REPO) {
     if (!env.HF_TOKEN) throw new Error('LEAFCHECK_HF_REPO is set but HF_TOKEN is not');
     return hubRegistry({
       repo: env.LEAFCHECK_HF_REPO,
       accessToken: env.HF_TOKEN,
       trusted,
+      baseline,
       ...(env.HF_ENDPOINT ? { hubUrl: env.HF_ENDPOINT } : {}),
     });
   }
-  return localRegistry(readEnv(env).registryDir, trusted);
+  return localRegistry(readEnv(env).registryDir, trusted, undefined, baseline);
+}
+
+/** The embedded default bundle's manifest (null when there is none: a fresh checkout before the first training). */
+export async function embeddedManifest(dir: string): Promise<BundleManifest | null> {
+  const text = await readFile(join(dir, 'manifest.json'), 'utf8').catch(() => null);
+  return text === null ? null : parseManifest(text);
+}
+
+/** Release channels beside the local registry (LEAFCHECK_CHANNELS, default .leafcheck/channels.json). */
+export function channelsFromEnv(registry: BundleRegistry, env: NodeJS.ProcessEnv = process.env): Channels {
+  const path = env.LEAFCHECK_CHANNELS ?? join(REPO_ROOT, '.leafcheck', 'channels.json');
+  mkdirSync(dirname(path), { recursive: true });
+  return channels({ store: fileChannelStore(path), registry, signingKeyHex: () => loadOrCreateLocalKey().privateKeyHex });
 }
 
 /**

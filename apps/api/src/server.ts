@@ -7,7 +7,7 @@ import { serveApi } from './boundary/http-server.ts';
 import { openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { TokenStore } from './db/token-store.ts';
-import { bundleOrNull, REPO_ROOT, readEnv, registryFromEnv, trainingFromEnv } from './env.ts';
+import { bundleOrNull, channelsFromEnv, REPO_ROOT, readEnv, registryFromEnv, trainingFromEnv } from './env.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
 
 const DEV_TOKENS_FILE = process.env.LEAFCHECK_DEV_TOKENS ?? join(REPO_ROOT, '.leafcheck', 'dev-tokens.json');
@@ -39,12 +39,14 @@ async function main() {
   const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
   if (env.dev) await ensureDevTokens(storage.tokens, env.devDeviceToken);
   const bundle = await bundleOrNull(env.bundleDir);
+  const registry = registryFromEnv();
   const app = createApp({
     storage,
     photos: localPhotoStore(env.photosDir),
     llm: env.llm,
     bundle,
-    registry: registryFromEnv(),
+    registry,
+    channels: channelsFromEnv(registry),
     training: trainingFromEnv(),
     config: { corsOrigins: env.corsOrigins },
   });

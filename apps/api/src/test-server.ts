@@ -11,6 +11,7 @@ import { type DbTarget, openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { LabelSuggester } from './llm/suggester.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
+import type { Channels } from './registry/channels.ts';
 import type { BundleRegistry } from './registry/registry.ts';
 
 export interface TestServer {
@@ -33,6 +34,8 @@ export interface TestServerOptions {
   llm?: LabelSuggester | null;
   bundle?: BundleInfo | null;
   registry?: BundleRegistry | null;
+  /** Release channels (e.g. `channels({ store: memoryChannelStore(), registry, signingKeyHex })`). */
+  channels?: Channels | null;
   config?: Partial<AppConfig>;
 }
 
@@ -51,6 +54,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     llm: options.llm ?? null,
     bundle: options.bundle ?? null,
     registry: options.registry ?? null,
+    channels: options.channels ?? null,
     config: { corsOrigins: ['*'], ...options.config },
   });
   const server = serveApi({ fetch: app.fetch, hostname: '127.0.0.1', port: options.port ?? 0 });

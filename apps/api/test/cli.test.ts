@@ -2,12 +2,13 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BundleManifest, generateKeyPair } from '@leafcheck/bundle';
-import { writeSignedBundle } from '@leafcheck/bundle/node';
+import { loadOrCreateLocalKey, writeSignedBundle } from '@leafcheck/bundle/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../src/cli.ts';
 import { openDb } from '../src/db/connect.ts';
 import { createTokenStore } from '../src/db/token-store.ts';
 import { REPO_ROOT } from '../src/env.ts';
+import { otaBundle } from './ota-bundles.ts';
 
 describe('token CLI', () => {
   let dir: string;
@@ -15,6 +16,8 @@ describe('token CLI', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'leafcheck-cli-'));
     process.env.LEAFCHECK_DB = join(dir, 'cli.db');
+    // No embedded default to gate the first publish against (channels.test.ts tests that gate).
+    process.env.LEAFCHECK_BUNDLE_DIR = join(dir, 'no-embedded-bundle');
     delete process.env.DATABASE_URL;
   });
   afterAll(async () => {
@@ -120,5 +123,37 @@ describe('token CLI', () => {
       lines: ['--role must be one of device, agronomist, maintainer'],
     });
     expect((await run('tokens')).code).toBe(2);
+  });
+
+  it('channel: publishes to a channel at a percentage, promotes, rolls back, and shows who did what', async () => {
+    // A registry of its own (the tests above filled theirs); the same files the server uses.
+    process.env.LEAFCHECK_REGISTRY = join(dir, 'channel-registry');
+    process.env.LEAFCHECK_CHANNELS = join(dir, 'channels.json');
+    const key = loadOrCreateLocalKey(join(dir, 'home', 'signing-key.json'));
+    for (const version of ['1.0.0', '1.1.0']) {
+      expect((await run('bundle', 'publish', await otaBundle(dir, key.privateKeyHex, { version }))).code).toBe(0);
+    }
+    expect(await run('channel', 'publish', 'stable', '1.0.0', '--percent', '100')).toEqual({ code: 0, lines: ['stable: 1.0.0'] });
+    expect((await run('channel', 'publish', 'stable', '1.1.0', '--percent', '10')).lines).toEqual([
+      'stable: 1.0.0, rolling out 1.1.0 to 10%',
+    ]);
+    expect(await run('channel', 'promote', 'stable', '5')).toEqual({
+      code: 1,
+      lines: ['refused: promote only widens a rollout (10% now); roll back to withdraw it'],
+    });
+    expect((await run('channel', 'rollback', 'stable', '--reason', 'field reports')).lines).toEqual([
+      'stable: 1.0.0, rolled back from 1.1.0',
+    ]);
+    expect((await run('channel', 'publish', 'nightly', '1.1.0')).code).toBe(2);
+    const shown = await run('channel', 'show');
+    expect(shown.lines[0]).toBe('beta: nothing published (phones keep their embedded bundle)');
+    expect(shown.lines.slice(2).map((l) => l.split('\t').slice(1, 4).join(' '))).toEqual([
+      'stable publish 1.0.0 100%',
+      'stable publish 1.1.0 10%',
+      'stable rollback 1.0.0',
+    ]);
+    const file = JSON.parse(await readFile(join(dir, 'channels.json'), 'utf8'));
+    expect(file.channels.stable.rollback).toMatchObject({ fromVersion: '1.1.0', toVersion: '1.0.0', reason: 'field reports' });
+    expect(file.history[0].by).toMatch(/^cli:/);
   });
 });

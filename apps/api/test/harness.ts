@@ -11,6 +11,7 @@ import { type OpenDb, openDb } from '../src/db/connect.ts';
 import { createStorage } from '../src/db/storage.ts';
 import type { LabelSuggester } from '../src/llm/suggester.ts';
 import { localPhotoStore } from '../src/photos/photo-store.ts';
+import type { Channels } from '../src/registry/channels.ts';
 import type { BundleRegistry } from '../src/registry/registry.ts';
 import type { TrainingSetup } from '../src/training/backend.ts';
 
@@ -40,6 +41,7 @@ export async function openHarness(
     bundle?: BundleInfo | null;
     now?: () => Date;
     registry?: BundleRegistry;
+    channels?: Channels;
     training?: TrainingSetup;
   } = {},
 ): Promise<Harness> {
@@ -77,6 +79,7 @@ export async function openHarness(
     config: { corsOrigins: ['https://app.leafcheck.test'], ...options.config },
     ...(options.now ? { now: options.now } : {}),
     ...(options.registry ? { registry: options.registry } : {}),
+    ...(options.channels ? { channels: options.channels } : {}),
     ...(options.training ? { training: options.training } : {}),
   };
   return {

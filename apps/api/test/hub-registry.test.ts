@@ -88,6 +88,7 @@ describe('Hub registry', () => {
       await writeFile(join(tmp, 'home', 'signing-key.json'), JSON.stringify(key));
       Object.assign(process.env, {
         LEAFCHECK_HOME: join(tmp, 'home'),
+        LEAFCHECK_BUNDLE_DIR: join(tmp, 'no-embedded-bundle'), // the first publish is not gated against bundles/default here
         LEAFCHECK_HF_REPO: 'leafcheck/bundles',
         HF_TOKEN: 'hf_test_token',
         HF_ENDPOINT: hub.url,

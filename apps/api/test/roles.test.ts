@@ -26,6 +26,24 @@ const routes: Array<{ method: string; path: string; openapi: string; body?: unkn
     allowed: ['maintainer'],
     passes: 503,
   },
+  // Release channels (none configured in this harness, so an allowed call gets 503).
+  { method: 'GET', path: '/v1/channels', openapi: '/v1/channels', allowed: ['maintainer'], passes: 503 },
+  ...(
+    [
+      ['publish', { version: '1.0.0', percent: 10 }],
+      ['promote', { percent: 50 }],
+      ['pause', undefined],
+      ['resume', undefined],
+      ['rollback', {}],
+    ] as const
+  ).map(([action, body]) => ({
+    method: 'POST',
+    path: `/v1/channels/beta/${action}`,
+    openapi: `/v1/channels/{channel}/${action}`,
+    ...(body ? { body } : {}),
+    allowed: ['maintainer'] as Role[],
+    passes: 503,
+  })),
 ];
 const roles: Role[] = ['device', 'agronomist', 'maintainer'];
 const refused = routes.flatMap((route) => roles.filter((role) => !route.allowed.includes(role)).map((role) => ({ ...route, role })));
@@ -43,7 +61,10 @@ describe.each(backends)('roles on %s', (backend) => {
     const doc = (await (await call(h, 'GET', '/openapi.json', null)).json()) as { paths: Record<string, Record<string, unknown>> };
     const documented = Object.entries(doc.paths)
       .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`))
-      .filter((r) => !['GET /healthz', 'GET /v1/bundles', 'GET /v1/bundles/{version}/{file}'].includes(r))
+      .filter(
+        (r) =>
+          !['GET /healthz', 'GET /v1/bundles', 'GET /v1/bundles/{version}/{file}', 'GET /v1/channels/{channel}/assignment'].includes(r),
+      )
       .sort();
     expect(documented).toEqual(routes.map((r) => `${r.method} ${r.openapi}`).sort());
   });

@@ -30,6 +30,7 @@ export {
 } from './promotion-gate.ts';
 export { checkNotRolledBack, type RollbackCheck, signRollbackStatement, verifyRollbackStatement } from './rollback.ts';
 export type { RollbackStatement } from './rollback-statement.types.ts';
+export { assignedVersion, CHANNELS, type Channel, type ChannelState, cohortOf } from './rollout.ts';
 export {
   type DocumentSignature,
   generateKeyPair,

@@ -3,7 +3,7 @@
 // plain resolve URLs. Verification and the promotion gate are the shared step in registry.ts.
 import { listFiles, uploadFiles } from '@huggingface/hub';
 import type { PromotionPolicy, TrustedKey } from '@leafcheck/bundle';
-import { type BundleRegistry, gatedRegistry, type PublishedBundle, RegistryError } from './registry.ts';
+import { type BundleRegistry, type GatedRegistryOptions, gatedRegistry, type PublishedBundle, RegistryError } from './registry.ts';
 
 export interface HubRegistryOptions {
   /** "owner/name" of a model repo. */
@@ -13,6 +13,7 @@ export interface HubRegistryOptions {
   trusted: readonly TrustedKey[];
   now?: () => Date;
   policy?: Partial<PromotionPolicy>;
+  baseline?: GatedRegistryOptions['baseline'];
   fetch?: typeof globalThis.fetch;
 }
 
@@ -53,6 +54,11 @@ export function hubRegistry(options: HubRegistryOptions): BundleRegistry {
         await uploadFiles({ repo, files: uploads, commitTitle: `Publish bundle ${version}`, ...credentials });
       },
     },
-    { trusted: options.trusted, ...(options.now ? { now: options.now } : {}), ...(options.policy ? { policy: options.policy } : {}) },
+    {
+      trusted: options.trusted,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.policy ? { policy: options.policy } : {}),
+      ...(options.baseline ? { baseline: options.baseline } : {}),
+    },
   );
 }

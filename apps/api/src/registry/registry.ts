@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  type BundleManifest,
   type BundleSource,
   compareVersions,
   formatGateReport,
@@ -74,6 +75,11 @@ export interface GatedRegistryOptions {
   trusted: readonly TrustedKey[];
   now?: () => Date;
   policy?: Partial<PromotionPolicy>;
+  /**
+   * The bundle the phones run without any update (the app's embedded default). A candidate is gated against the
+   * newer of it and the newest published bundle, so the first publish is never passed "because the registry is empty".
+   */
+  baseline?: () => Promise<BundleManifest | null>;
 }
 
 export function gatedRegistry(store: RegistryStore, options: GatedRegistryOptions): BundleRegistry {
@@ -86,7 +92,9 @@ export function gatedRegistry(store: RegistryStore, options: GatedRegistryOption
     const newest = (await list()).find((b) => b.version !== verified.manifest.bundleVersion) ?? null;
     const bytes = newest ? await store.file(newest.version, 'manifest.json') : null;
     if (newest && !bytes) throw new RegistryError(`published bundle ${newest.version} has no manifest.json`);
-    const current = bytes ? parseManifest(new TextDecoder().decode(bytes)) : null;
+    const published = bytes ? parseManifest(new TextDecoder().decode(bytes)) : null;
+    const embedded = options.baseline ? await options.baseline() : null;
+    const current = embedded && (!published || compareVersions(embedded.bundleVersion, published.bundleVersion) > 0) ? embedded : published;
     return gateCandidate(verified.manifest, current, options.policy);
   };
   return {
@@ -130,7 +138,12 @@ export function describeRefusal(error: unknown): string[] {
   return [`not published: ${(error as Error).message}`];
 }
 
-export function localRegistry(dir: string, trusted: readonly TrustedKey[], now?: () => Date): BundleRegistry {
+export function localRegistry(
+  dir: string,
+  trusted: readonly TrustedKey[],
+  now?: () => Date,
+  baseline?: GatedRegistryOptions['baseline'],
+): BundleRegistry {
   const meta = async (version: string): Promise<PublishedBundle | null> => {
     try {
       return JSON.parse(await readFile(join(dir, version, 'published.json'), 'utf8')) as PublishedBundle;
@@ -165,6 +178,6 @@ export function localRegistry(dir: string, trusted: readonly TrustedKey[], now?:
         }
       },
     },
-    { trusted, ...(now ? { now } : {}) },
+    { trusted, ...(now ? { now } : {}), ...(baseline ? { baseline } : {}) },
   );
 }
