@@ -1,8 +1,8 @@
 // Node's side of the pipeline: sharp decodes (offline, prebuilt libvips from npm), onnxruntime-node runs.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { type TrustedKey, type VerifiedBundle, verifyBundle } from '@leafcheck/bundle';
-import { dirSource, trustedKeysWithLocal } from '@leafcheck/bundle/node';
+import type { TrustedKey, VerifiedBundle } from '@leafcheck/bundle';
+import { trustedKeysWithLocal } from '@leafcheck/bundle/node';
 import {
   createModelRunner,
   createPipeline,
@@ -16,6 +16,7 @@ import {
 } from '@leafcheck/diagnosis';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
+import { verifyWithRollbackProtection } from './rollback-guard.ts';
 
 /** 150 MP: a 12000x9000 photo passes; JPEGs shrink while decoding, so memory stays at a few MB. */
 export const NODE_MAX_PIXELS = 150_000_000;
@@ -79,7 +80,7 @@ export function readKeyFile(path: string): TrustedKey {
 /** Verifies the bundle in `dir` against the shipped keys, this machine's key and any extra keys. */
 export async function loadBundle(dir: string, extraKeys: readonly TrustedKey[] = []): Promise<VerifiedBundle> {
   if (!existsSync(dir)) throw new Error(`no bundle at ${dir} (pass --bundle DIR)`);
-  return verifyBundle(dirSource(dir), [...trustedKeysWithLocal(), ...extraKeys]);
+  return verifyWithRollbackProtection(dir, [...trustedKeysWithLocal(), ...extraKeys]);
 }
 
 export async function createNodePipeline(
