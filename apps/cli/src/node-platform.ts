@@ -10,6 +10,7 @@ import {
   type ImageDecoder,
   jpegDecodeScale,
   type ModelRunner,
+  NODE_MAX_PIXELS,
   ortSessions,
   type Pipeline,
   type ReleasableRunner,
@@ -18,8 +19,8 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import { verifyWithRollbackProtection } from './rollback-guard.ts';
 
-/** 150 MP: a 12000x9000 photo passes; JPEGs shrink while decoding, so memory stays at a few MB. */
-export const NODE_MAX_PIXELS = 150_000_000;
+// The pixel limit is stated with the other photo limits (packages/diagnosis/src/limits.ts).
+export { NODE_MAX_PIXELS };
 
 export const DEFAULT_BUNDLE_DIR = fileURLToPath(new URL('../../../bundles/default/', import.meta.url));
 

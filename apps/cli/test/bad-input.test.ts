@@ -26,8 +26,8 @@ describe('bad input, Node path', () => {
   it('0-byte file: IMAGE_UNREADABLE', async () => {
     expect((await errorOf(new Uint8Array())).name).toBe('IMAGE_UNREADABLE');
   });
-  it('non-image: IMAGE_UNREADABLE', async () => {
-    expect((await errorOf(new TextEncoder().encode('<html>not a photo</html>'))).name).toBe('IMAGE_UNREADABLE');
+  it('non-image: IMAGE_NOT_A_PHOTO', async () => {
+    expect((await errorOf(new TextEncoder().encode('<html>not a photo</html>'))).name).toBe('IMAGE_NOT_A_PHOTO');
   });
   it('truncated JPEG: IMAGE_UNREADABLE', async () => {
     const whole = await jpeg(await twoTone(120, 90));

@@ -63,9 +63,9 @@ describe('Leafcheck PWA offline', () => {
     await visible(page.getByText('Offline – still works'));
     await shot(page, '02-diagnose-offline');
 
-    // A corrupt file: a specific message, and the screen stays usable.
+    // A file that is no photo at all: said so (not "damaged"), and the screen stays usable.
     await addPhoto(page, { name: 'leaf.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a JPEG at all') });
-    expect(await textOf(page.getByTestId('error'))).toMatch(/cannot be opened/);
+    expect(await textOf(page.getByTestId('error'))).toMatch(/is not a photo/);
     await shot(page, '03-corrupt-photo');
 
     // A non-leaf scene: the quality check says so before diagnosing.

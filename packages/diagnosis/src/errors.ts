@@ -3,6 +3,8 @@ export type DiagnosisErrorCode =
   | 'IMAGE_UNREADABLE'
   | 'IMAGE_UNSUPPORTED'
   | 'IMAGE_TOO_LARGE'
+  | 'IMAGE_TOO_SMALL' // a side under MIN_PHOTO_SIDE (limits.ts)
+  | 'IMAGE_NOT_A_PHOTO' // text, HTML, PDF, TIFF...: no image format this app reads
   | 'CROP_UNKNOWN' // options.crop is not a crop of this bundle
   | 'CANCELLED'
   | 'MODEL_FAILED';

@@ -7,6 +7,16 @@ export { DiagnosisError, type DiagnosisErrorCode, throwIfAborted } from './error
 export { type Orientation, readExifOrientation } from './exif.ts';
 export { type RawImage, type RgbImage, toRgb } from './image.ts';
 export {
+  BROWSER_MAX_PIXELS,
+  checkPhotoBytes,
+  checkPhotoDimensions,
+  checkPhotoNotTiny,
+  MAX_PHOTO_BYTES,
+  MIN_PHOTO_SIDE,
+  megabytes,
+  NODE_MAX_PIXELS,
+} from './limits.ts';
+export {
   createModelRunner,
   type Feed,
   type GraphSession,

@@ -6,6 +6,7 @@ import { decide, ranked, readCrop } from './decide.ts';
 import { DiagnosisError, throwIfAborted } from './errors.ts';
 import { readExifOrientation } from './exif.ts';
 import { toRgb } from './image.ts';
+import { checkPhotoBytes, checkPhotoDimensions, MAX_PHOTO_BYTES } from './limits.ts';
 import type { Logits, ModelRunner } from './model-runner.ts';
 import { applyOrientation } from './orient.ts';
 import type { ImageDecoder } from './platform.ts';
@@ -23,7 +24,7 @@ export interface DiagnoseRequest {
   signal?: AbortSignal;
 }
 
-export const DEFAULT_MAX_BYTES = 40 * 1024 * 1024;
+export const DEFAULT_MAX_BYTES = MAX_PHOTO_BYTES;
 
 type Tensor = { data: Uint8Array; dims: [number, number, number, number] };
 type Stages = { decode: number; preprocess: number; models: number };
@@ -51,21 +52,9 @@ export function createPipeline(
   /** Steps up to the model inputs, one photo. */
   async function prepare(photo: Uint8Array, signal?: AbortSignal, stages?: Stages): Promise<Record<ModelKind, Tensor>> {
     const t0 = performance.now();
-    if (photo.byteLength > maxBytes) {
-      throw new DiagnosisError(
-        'IMAGE_TOO_LARGE',
-        `the file is ${(photo.byteLength / 1e6).toFixed(1)} MB; the limit is ${(maxBytes / 1e6).toFixed(0)} MB`,
-      );
-    }
+    checkPhotoBytes(photo.byteLength, maxBytes);
     const header = readImageHeader(photo);
-    const pixels = header.width * header.height;
-    if (pixels > decoder.maxPixels) {
-      throw new DiagnosisError(
-        'IMAGE_TOO_LARGE',
-        `the photo is ${header.width}x${header.height} (${(pixels / 1e6).toFixed(0)} MP); this device reads up to ${(decoder.maxPixels / 1e6).toFixed(0)} MP`,
-        "Use the phone camera's normal resolution (12 MP or less).",
-      );
-    }
+    checkPhotoDimensions(header, decoder.maxPixels);
     const raw = await decoder.decode(photo, { header, minShortSide });
     const t1 = performance.now();
     throwIfAborted(signal);

@@ -43,7 +43,7 @@ export function readImageHeader(bytes: Uint8Array): ImageHeader {
     return sized('bmp', Math.abs(view.getInt32(18, true)), Math.abs(view.getInt32(22, true)));
   }
   throw new DiagnosisError(
-    'IMAGE_UNREADABLE',
+    'IMAGE_NOT_A_PHOTO',
     'the file is not a photo this app can read (JPEG, PNG or WebP)',
     'Choose a photo from the camera or gallery.',
   );

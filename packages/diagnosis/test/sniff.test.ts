@@ -25,7 +25,7 @@ describe('readImageHeader', () => {
     expect(code(() => readImageHeader(new Uint8Array()))).toBe('IMAGE_UNREADABLE');
   });
   it('refuses a non-image', () => {
-    expect(code(() => readImageHeader(new TextEncoder().encode('%PDF-1.7 not a photo')))).toBe('IMAGE_UNREADABLE');
+    expect(code(() => readImageHeader(new TextEncoder().encode('%PDF-1.7 not a photo')))).toBe('IMAGE_NOT_A_PHOTO');
   });
   it('refuses a JPEG cut off before its end marker', () => {
     expect(code(() => readImageHeader(fakeJpeg({ width: 10, height: 10, eoi: false })))).toBe('IMAGE_UNREADABLE');

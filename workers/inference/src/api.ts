@@ -37,6 +37,8 @@ export type InferenceErrorCode =
   | 'IMAGE_UNREADABLE' // corrupt, truncated, empty, or not an image
   | 'IMAGE_UNSUPPORTED' // e.g. HEIC where the browser cannot decode it
   | 'IMAGE_TOO_LARGE' // over the byte or pixel limit
+  | 'IMAGE_TOO_SMALL' // a side under MIN_PHOTO_SIDE (packages/diagnosis/src/limits.ts)
+  | 'IMAGE_NOT_A_PHOTO' // text, HTML, PDF, TIFF...: no image format this app reads
   | 'CROP_UNKNOWN' // options.crop is not a crop of the loaded bundle
   | 'CANCELLED'
   | 'MODEL_FAILED';

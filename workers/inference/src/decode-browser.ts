@@ -1,13 +1,9 @@
 // Decoding in the worker: createImageBitmap (off the main thread, downscaled while decoding where
 // the browser can) and an OffscreenCanvas to read the pixels.
-import { DiagnosisError, type ImageDecoder, type ImageFormat, jpegDecodeScale } from '@leafcheck/diagnosis';
+import { BROWSER_MAX_PIXELS, DiagnosisError, type ImageDecoder, type ImageFormat, jpegDecodeScale } from '@leafcheck/diagnosis';
 
-/**
- * 50 MP: a phone's normal photo is 12-50 MP. Chromium may still decode the full frame before
- * resizing, and a 108 MP RGBA frame (432 MB) can kill the tab on a cheap phone: refuse it
- * from the header with advice instead.
- */
-export const BROWSER_MAX_PIXELS = 50_000_000;
+// The pixel limit is the page's too (packages/diagnosis/src/limits.ts); re-exported for existing importers.
+export { BROWSER_MAX_PIXELS };
 
 const MIME: Record<ImageFormat, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', bmp: 'image/bmp' };
 

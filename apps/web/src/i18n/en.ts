@@ -53,7 +53,9 @@ export const en = {
 
   'error.unreadable': 'This photo cannot be opened. It may be damaged. Take a new photo.',
   'error.unsupported': 'This phone cannot open this kind of photo. Take a new photo with the camera.',
-  'error.tooLarge': 'This photo is too big. Take a new photo with the camera.',
+  'error.tooLarge': 'This photo is too big for this phone. Take a new photo with the camera at its normal size.',
+  'error.tooSmall': 'This picture is too small to show the leaf. Take a new photo with the camera.',
+  'error.notAPhoto': 'This file is not a photo. Choose a photo from the camera or the gallery.',
   'error.storageFull': 'The phone is full, so this could not be saved. Delete old checks in History.',
   'error.generic': 'Something went wrong: {detail} Try again.',
   'error.cropUnknown': 'This app does not know that crop yet. Choose "I don\'t know" and try again.',

@@ -6,7 +6,7 @@ import { inferenceErrorCode } from './inference.ts';
 
 export function errorMessage(error: unknown): string {
   if (error instanceof PhotoError) {
-    return t(error.code === 'unsupported' ? 'error.unsupported' : error.code === 'tooLarge' ? 'error.tooLarge' : 'error.unreadable');
+    return t(error.code === 'unsupported' ? 'error.unsupported' : 'error.unreadable');
   }
   if (isQuotaError(error)) return t('error.storageFull');
   const code = inferenceErrorCode(error);
@@ -14,6 +14,8 @@ export function errorMessage(error: unknown): string {
   if (code === 'IMAGE_UNREADABLE') return t('error.unreadable');
   if (code === 'IMAGE_UNSUPPORTED') return t('error.unsupported');
   if (code === 'IMAGE_TOO_LARGE') return t('error.tooLarge');
+  if (code === 'IMAGE_TOO_SMALL') return t('error.tooSmall');
+  if (code === 'IMAGE_NOT_A_PHOTO') return t('error.notAPhoto');
   if (code === 'CROP_UNKNOWN') return t('error.cropUnknown');
   if (code === 'BUNDLE_UNAVAILABLE') return t('diagnose.bundleUnavailable');
   if (code === 'BUNDLE_INVALID') return t('diagnose.bundleInvalid');

@@ -1,7 +1,15 @@
-// Photo handling on the page: decode once, a small copy for the quality check, JPEGs for history and feedback.
+// Photo handling on the page: check the header, decode once at a small size, JPEGs for history and feedback.
+import {
+  BROWSER_MAX_PIXELS,
+  checkPhotoBytes,
+  checkPhotoDimensions,
+  checkPhotoNotTiny,
+  readExifOrientation,
+  readImageHeader,
+} from '@leafcheck/diagnosis';
 import type { Pixels } from '../features/diagnose/shared/quality.ts';
 
-export type PhotoErrorCode = 'unreadable' | 'unsupported' | 'tooLarge';
+export type PhotoErrorCode = 'unreadable' | 'unsupported';
 
 export class PhotoError extends Error {
   override readonly name = 'PhotoError';
@@ -13,14 +21,41 @@ export class PhotoError extends Error {
   }
 }
 
-/** Phone cameras make 3-12 MB JPEGs; anything far bigger is not a photo we can handle on a cheap phone. */
-export const MAX_PHOTO_BYTES = 30 * 1024 * 1024;
+export interface DecodedPhoto {
+  /** Longest side at most the `maxSide` asked for, upright. */
+  bitmap: ImageBitmap;
+  /** The photo's own upright size, from its header. */
+  width: number;
+  height: number;
+}
 
-export async function decodePhoto(blob: Blob): Promise<ImageBitmap> {
-  if (blob.size === 0) throw new PhotoError('unreadable', 'the file is empty');
-  if (blob.size > MAX_PHOTO_BYTES) throw new PhotoError('tooLarge', `${blob.size} bytes`);
+/**
+ * Header first: the file's size, format and claimed dimensions are checked with the limits the worker and the CLI
+ * use (packages/diagnosis/src/limits.ts) before anything is decoded, so a photo bomb (a small file claiming 20000 x
+ * 20000 px) is refused at no cost. Then it is decoded once, straight to `maxSide`: no full-size bitmap is kept.
+ * Throws DiagnosisError for a refused file, PhotoError when the browser cannot decode an accepted one.
+ */
+export async function decodePhoto(blob: Blob, maxSide: number): Promise<DecodedPhoto> {
+  checkPhotoBytes(blob.size);
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  const header = readImageHeader(bytes);
+  checkPhotoDimensions(header, BROWSER_MAX_PIXELS);
+  checkPhotoNotTiny(header);
+  // EXIF orientations 5-8 turn the photo a quarter: its upright width is the stored height.
+  const turned = header.format === 'jpeg' && readExifOrientation(bytes) >= 5;
+  const width = turned ? header.height : header.width;
+  const height = turned ? header.width : header.height;
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  // Only the long side is given: the browser keeps the aspect ratio itself, whichever way it orients first.
+  const resize: ImageBitmapOptions =
+    scale >= 1
+      ? {}
+      : width >= height
+        ? { resizeWidth: Math.max(1, Math.round(width * scale)), resizeQuality: 'high' }
+        : { resizeHeight: Math.max(1, Math.round(height * scale)), resizeQuality: 'high' };
   try {
-    return await createImageBitmap(blob, { imageOrientation: 'from-image' });
+    const bitmap = await createImageBitmap(blob, { imageOrientation: 'from-image', ...resize });
+    return { bitmap, width, height };
   } catch (error) {
     const heic = /hei[cf]/i.test(blob.type) || (blob instanceof File && /\.hei[cf]$/i.test(blob.name));
     throw new PhotoError(heic ? 'unsupported' : 'unreadable', error instanceof Error ? error.message : String(error));

@@ -16,21 +16,10 @@ export interface Photo {
 
 const KEEP_SIDE = 512;
 
-/** Throws PhotoError when the file cannot be opened as an image. */
+/** Throws DiagnosisError when the file is refused by its header, PhotoError when it cannot be decoded. */
 export async function addPhoto(blob: Blob): Promise<Photo> {
-  const full = await decodePhoto(blob);
-  const original = { width: full.width, height: full.height };
-  const scale = Math.min(1, KEEP_SIDE / Math.max(full.width, full.height));
-  let bitmap = full;
-  if (scale < 1) {
-    bitmap = await createImageBitmap(full, {
-      resizeWidth: Math.max(1, Math.round(full.width * scale)),
-      resizeHeight: Math.max(1, Math.round(full.height * scale)),
-      resizeQuality: 'high',
-    });
-    full.close();
-  }
-  const report = checkQuality(scaledPixels(bitmap, QUALITY_LIMITS.analysisSide), original);
+  const { bitmap, width, height } = await decodePhoto(blob, KEEP_SIDE);
+  const report = checkQuality(scaledPixels(bitmap, QUALITY_LIMITS.analysisSide), { width, height });
   return { blob, bitmap, url: URL.createObjectURL(blob), issues: report.issues, accepted: report.issues.length === 0 };
 }
 

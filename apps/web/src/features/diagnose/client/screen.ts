@@ -114,7 +114,11 @@ export function diagnoseScreen(root: HTMLElement): () => void {
       navigate(`/result/${id}`);
       return;
     } catch (caught) {
-      if (inferenceErrorCode(caught) !== 'CANCELLED') error = errorMessage(caught);
+      const code = inferenceErrorCode(caught);
+      if (code !== 'CANCELLED') error = errorMessage(caught);
+      // The worker refused a photo the page had accepted (it could not decode it): the worker does not say which,
+      // so the photos go, and "Take a new photo" starts clean instead of failing again on the same file.
+      if (code?.startsWith('IMAGE_')) for (const p of photos.splice(0)) releasePhoto(p);
     }
     running = null;
     setBusy(false);
