@@ -6,8 +6,8 @@ import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { addPhoto, diagnosePhoto, expect, giveFeedback, modelReady, openApp, outboxCount, shot, textOf, visible } from './browser.ts';
-import { leafPhoto, nonLeafPhoto, readManifest } from './photos.ts';
-import { buildApp, REPO_ROOT, type StaticServer, serveStatic } from './serve.ts';
+import { fixtureTrustKey, leafPhoto, nonLeafPhoto, readManifest } from './photos.ts';
+import { buildApp, type StaticServer, serveStatic } from './serve.ts';
 
 let server: StaticServer;
 let browser: Browser;
@@ -20,9 +20,7 @@ beforeAll(async () => {
   const dist = await buildApp();
   bundleDir = join(dist, 'bundles/default');
   // The fixture fallback is signed by a test key the build trusts; the trained bundle by a shipped key.
-  trustKey = readManifest(bundleDir).bundleVersion.endsWith('-fixture')
-    ? join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-python.key.json')
-    : undefined;
+  trustKey = fixtureTrustKey(bundleDir);
   server = await serveStatic(dist);
   browser = await launchChromium();
   context = await browser.newContext({ viewport: PHONE_VIEWPORT, deviceScaleFactor: 1 });

@@ -8,8 +8,8 @@ import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { addPhoto, expect, openApp, shot, textOf, visible } from './browser.ts';
-import { leafPhoto, readManifest } from './photos.ts';
-import { ARTIFACTS, buildApp, REPO_ROOT, type StaticServer, serveStatic } from './serve.ts';
+import { fixtureTrustKey, leafPhoto } from './photos.ts';
+import { ARTIFACTS, buildApp, type StaticServer, serveStatic } from './serve.ts';
 
 const MAX_RENDERER_BYTES = 600 * 1024 * 1024;
 
@@ -54,9 +54,7 @@ async function rendererPeak(reset = false, field: 'VmHWM' | 'VmRSS' = 'VmHWM'): 
 beforeAll(async () => {
   const dist = await buildApp(join(ARTIFACTS, 'photo-bomb-dist'));
   bundleDir = join(dist, 'bundles/default');
-  trustKey = readManifest(bundleDir).bundleVersion.endsWith('-fixture')
-    ? join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-python.key.json')
-    : undefined;
+  trustKey = fixtureTrustKey(bundleDir);
   server = await serveStatic(dist);
   browser = await launchChromium();
   cdp = await browser.newBrowserCDPSession();

@@ -24,6 +24,13 @@ export function readManifest(bundleDir: string): Manifest {
   return JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as Manifest;
 }
 
+/** The key the CLI must trust for this bundle: the test key when the build fell back to the signed fixture. */
+export function fixtureTrustKey(bundleDir: string): string | undefined {
+  return readManifest(bundleDir).bundleVersion.endsWith('-fixture')
+    ? join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-python.key.json')
+    : undefined;
+}
+
 /** Diseases the bundle knows that have photos in ../shared/data, late blight first when present. */
 export function knownDiseases(bundleDir: string): string[] {
   const labels = Object.values(readManifest(bundleDir).taxonomy.crops).flat();
