@@ -49,6 +49,13 @@ export interface LoadOptions {
    * trained and signed on this machine, or a test fixture. Same shape as @leafcheck/bundle's TrustedKey.
    */
   trustedKeys?: { keyId: string; publicKeyHex: string; owner?: string }[];
+  /**
+   * A downloaded bundle (model-update): file name -> sha256 in the model file store, manifest.json included;
+   * baseUrl is then ignored. Absent: the files come over fetch from baseUrl (the embedded bundle).
+   */
+  files?: Record<string, string>;
+  /** Rollback protection for a new download: refused when older than highestVerified without a statement naming it. */
+  rollback?: { highestVerified: string | null; rollback?: unknown };
 }
 
 export interface InferenceWorkerApi {

@@ -5,6 +5,7 @@ import type { Diagnosis } from '@leafcheck/diagnosis/types';
 import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle, LoadOptions } from './api.ts';
 import { type BackendChoice, chooseBackend, type GpuLike, goldenInputs } from './backend.ts';
 import { fetchSource } from './bundle-source.ts';
+import { type FileStore, storeSource } from './file-store.ts';
 import { createOrtRunner, type Ort } from './ort-runner.ts';
 import type { VerdictStore } from './verdict-store.ts';
 
@@ -19,6 +20,8 @@ export interface EngineDeps {
   /** Resolves when the WASM runtime has started (the worker starts it at once, before load()). */
   runtimeReady?: Promise<void>;
   gpu: GpuLike | undefined;
+  /** Where downloaded bundles live (LoadOptions.files); absent: only bundles over fetch. */
+  fileStore?: FileStore;
 }
 
 /** Errors cross the worker boundary as plain Errors whose `name` is the code (Comlink keeps name and message). */
@@ -62,7 +65,8 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
     const { threads } = deps;
     try {
       const trusted: TrustedKey[] = [...DEFAULT_TRUSTED_KEYS, ...(options.trustedKeys ?? [])];
-      const bundle = await verifyBundle(fetchSource(baseUrl), trusted);
+      const source = options.files && deps.fileStore ? storeSource(options.files, deps.fileStore) : fetchSource(baseUrl);
+      const bundle = await verifyBundle(source, trusted, options.rollback ? { rollback: options.rollback } : {});
       const t1 = performance.now();
       await deps.runtimeReady;
       const [wasm, decoder] = await Promise.all([createOrtRunner(deps.ort, bundle, 'wasm'), deps.createDecoder()]);

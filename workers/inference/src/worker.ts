@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web/wasm';
 import type { GpuLike } from './backend.ts';
 import { createBrowserDecoder } from './decode-browser.ts';
 import { configureRuntime, createEngine } from './engine.ts';
+import { cacheFileStore } from './file-store.ts';
 import type { Ort } from './ort-runner.ts';
 import { chooseThreads } from './threads.ts';
 import { indexedDbVerdicts } from './verdict-store.ts';
@@ -43,6 +44,7 @@ const api = createEngine({
   threads,
   runtimeReady,
   gpu: (navigator as Navigator & { gpu?: GpuLike }).gpu,
+  fileStore: cacheFileStore(self.location.origin),
 });
 
 Comlink.expose(api);
