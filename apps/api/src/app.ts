@@ -5,6 +5,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { HTTPException } from 'hono/http-exception';
+import { shedLoad } from './boundary/load-shedding.ts';
 import { utf8JsonBody } from './boundary/utf8-body.ts';
 import { type AppDeps, DEFAULT_CONFIG, makeAuth, newApi, type RouteContext } from './context.ts';
 import { createSuggestionService } from './llm/suggestions.ts';
@@ -24,7 +25,7 @@ export function createApp(deps: AppDeps) {
     deps,
     config,
     now,
-    auth: makeAuth(deps.storage.tokens, config.rateLimits),
+    auth: makeAuth(deps.storage.tokens, config),
     suggestions: createSuggestionService({
       reviews: deps.storage.reviews,
       photos: deps.photos,
@@ -55,6 +56,8 @@ export function createApp(deps: AppDeps) {
       return streaming(c, next);
     };
   };
+  // First of all: a request over the process's in-flight bound costs nothing but its 503.
+  app.use('/v1/*', shedLoad(config.load));
   app.use('/v1/feedback', tooLarge(config.feedbackBodyLimit));
   app.use('/v1/review/*', tooLarge(config.otherBodyLimit));
   app.use('/v1/retrain/*', tooLarge(config.otherBodyLimit));

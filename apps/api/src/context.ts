@@ -2,7 +2,8 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { DEFAULT_RETRAIN_CONFIG, type RetrainConfig, toFieldErrors } from '@leafcheck/sync';
 import type { MiddlewareHandler } from 'hono';
-import { type AppEnv, DEFAULT_RATE_LIMITS, type RateLimit, RateLimiter, requireRole } from './auth.ts';
+import { type AppEnv, authGuards, DEFAULT_FAILED_AUTH_LIMIT, DEFAULT_RATE_LIMITS, type RateLimit, requireRole } from './auth.ts';
+import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './boundary/load-shedding.ts';
 import type { FeedbackStore } from './db/feedback-store.ts';
 import type { ReviewStore } from './db/review-store.ts';
 import type { RunStore } from './db/run-store.ts';
@@ -34,6 +35,10 @@ export interface AppConfig {
   /** Origins allowed by CORS (the PWA's); empty: no CORS headers at all. */
   corsOrigins: string[];
   rateLimits: Record<Role, RateLimit>;
+  /** In-flight bounds (503 for the process, 429 per token) and Retry-After. */
+  load: LoadLimits;
+  /** Failed authentications per client address (token bucket); past it, 429 before any token lookup. */
+  failedAuthPerAddress: RateLimit;
   /** Bytes; a batch of 50 records with photos stays well under this. */
   feedbackBodyLimit: number;
   otherBodyLimit: number;
@@ -46,6 +51,8 @@ export interface AppConfig {
 export const DEFAULT_CONFIG: AppConfig = {
   corsOrigins: [],
   rateLimits: DEFAULT_RATE_LIMITS,
+  load: DEFAULT_LOAD_LIMITS,
+  failedAuthPerAddress: DEFAULT_FAILED_AUTH_LIMIT,
   feedbackBodyLimit: 8 * 1024 * 1024,
   otherBodyLimit: 16 * 1024,
   lowConfidence: 0.6,
@@ -86,7 +93,7 @@ export function newApi() {
 }
 export type Api = ReturnType<typeof newApi>;
 
-export function makeAuth(tokens: TokenStore, limits: Record<Role, RateLimit>) {
-  const limiter = new RateLimiter(limits);
-  return (...roles: Role[]) => requireRole(tokens, limiter, ...roles);
+export function makeAuth(tokens: TokenStore, config: Pick<AppConfig, 'rateLimits' | 'load' | 'failedAuthPerAddress'>) {
+  const guards = authGuards(config.rateLimits, config.load, config.failedAuthPerAddress);
+  return (...roles: Role[]) => requireRole(tokens, guards, ...roles);
 }

@@ -15,7 +15,15 @@ export function backoffDelay(attempt: number, options: BackoffOptions, random: (
   return Math.floor(random() * ceiling);
 }
 
-/** A server's Retry-After (seconds or HTTP date) wins over our own backoff when it is longer. */
+/**
+ * The wait after a server said Retry-After R: at least R, plus up to max(R, 1 s) of jitter, so the phones a busy
+ * server told "retry in 1 s" at the same moment do not all come back together; never less than our own backoff.
+ */
+export function retryAfterDelay(retryAfterMs: number, ownMs: number, random: () => number): number {
+  return Math.max(ownMs, retryAfterMs + Math.floor(random() * Math.max(retryAfterMs, 1000)));
+}
+
+/** A server's Retry-After (seconds or HTTP date), in milliseconds; null when absent or unreadable. */
 export function parseRetryAfter(value: string | null, nowMs: number): number | null {
   if (value === null || value.trim() === '') return null;
   const seconds = Number(value);

@@ -1,7 +1,7 @@
 // Client-side sync: drains an injected outbox through an injected transport.
 // Exactly-once comes from two rules: a record leaves the outbox only after the server acknowledged
 // it (accepted or duplicate), and the server is idempotent by record id, so resending is always safe.
-import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.ts';
+import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, retryAfterDelay } from './backoff.ts';
 import type { FeedbackRecord } from './feedback-record.ts';
 import type { FieldError } from './protocol.ts';
 import { SyncError, type SyncTransport } from './transport.ts';
@@ -90,8 +90,8 @@ export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
         return false;
       }
       const own = backoffDelay(attempt - 1, backoff, random);
-      const server = error instanceof SyncError ? (error.retryAfterMs ?? 0) : 0;
-      await sleep(Math.max(own, server), signal);
+      const server = error instanceof SyncError ? error.retryAfterMs : null;
+      await sleep(server === null ? own : retryAfterDelay(server, own, random), signal);
       return true;
     };
     while (true) {

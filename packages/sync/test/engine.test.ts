@@ -67,8 +67,45 @@ describe('sync engine', () => {
     });
     const report = await engine.sync();
     expect(report).toMatchObject({ outcome: 'gave-up', failures: 4 });
-    expect(slept).toEqual([5_000, 5_000, 5_000]);
+    // Retry-After 5 s plus jitter (random 0.5 of 5 s): longer than the own backoff, so it wins.
+    expect(slept).toEqual([7_500, 7_500, 7_500]);
     expect(outbox.pending.size).toBe(1);
+  });
+
+  it('spreads phones told the same Retry-After over [R, 2R), never sooner than R', async () => {
+    const waits = async (random: () => number) => {
+      const outbox = new MemoryOutbox();
+      outbox.put(makeRecord(1));
+      const slept: number[] = [];
+      let calls = 0;
+      const transport: SyncTransport = {
+        async send(records) {
+          calls++;
+          if (calls <= 3) throw new SyncError('busy', 'http', 503, 2_000);
+          return { results: records.map((r, index) => ({ index, id: r.id, status: 'accepted' as const })) };
+        },
+      };
+      const sleep = async (ms: number) => {
+        slept.push(ms);
+      };
+      const engine = createSyncEngine({ store: outbox, transport, backoff: { baseMs: 10, maxMs: 100 }, random, sleep });
+      expect((await engine.sync()).outcome).toBe('done');
+      return slept;
+    };
+    let x = 7;
+    const phones = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        waits(() => {
+          x = (x * 16807) % 2147483647;
+          return x / 2147483647;
+        }),
+      ),
+    );
+    const all = phones.flat();
+    expect(all).toHaveLength(60);
+    expect(Math.min(...all)).toBeGreaterThanOrEqual(2_000);
+    expect(Math.max(...all)).toBeLessThan(4_000);
+    expect(new Set(all).size).toBeGreaterThan(50); // spread out, not one thundering herd at 2 s
   });
 
   it('stops at once on a refused token and keeps the records', async () => {
