@@ -13,6 +13,7 @@ from trainer.errors import DataError
 from trainer.evaluate import evaluate
 from trainer.export import export
 from trainer.make_bundle import DEFAULT_ADVICE, make_bundle
+from trainer.sources.agreement import agreement
 from trainer.sources.combined import prepare_run_data
 from trainer.sources.feedback import MIN_SIDE
 from trainer.sources.feedback_eval import base_splits, feedback_slice
@@ -41,15 +42,41 @@ def train_section(cfg: dict[str, Any], kind: str) -> dict[str, Any]:
     return train_cfg
 
 
+def shipped_int8(cfg: dict[str, Any]) -> bool:
+    return bool(cfg.get("export", {}).get("int8", False) and cfg.get("bundle", {}).get("use_int8", False))
+
+
 def run_pipeline(config_path: Path) -> dict[str, Any]:
+    """Every step from the TOML config, ending with a signed bundle."""
     cfg = load_config(config_path)
+    timings = train_and_evaluate(cfg)
+    b, run_dir = cfg["bundle"], Path(cfg["train"]["run_dir"])
+    t = time.time()
+    print("== bundle", flush=True)
+    make_bundle(
+        run_dir,
+        Path(b["out"]),
+        version=b["version"],
+        command=b["command"],
+        sources=b["sources"],
+        int8=shipped_int8(cfg),
+        advice=Path(b["advice"]) if b.get("advice") else DEFAULT_ADVICE,
+    )
+    timings["bundle"] = round(time.time() - t, 1)
+    timings["total"] = round(timings["total_before_bundle"] + timings["bundle"], 1)
+    (run_dir / "pipeline.json").write_text(json.dumps({"seconds": timings, "config": cfg}, indent=2) + "\n")
+    return timings
+
+
+def train_and_evaluate(cfg: dict[str, Any]) -> dict[str, float]:
+    """validate .. evaluate (+ the feedback and agreement steps): everything that needs the data, and nothing that
+    needs the signing key. The same function runs here and in the Modal container (trainer/modal_app.py)."""
     base, run_dir = Path(cfg["data"]["root"]), Path(cfg["train"]["run_dir"])
     kind = cfg.get("run", {}).get("kind", "full")
     train_cfg = train_section(cfg, kind)
     fb = cfg.get("feedback", {})
     declared = set(cfg.get("taxonomy", {}).get("classes", []))
     exp = cfg.get("export", {})
-    b = cfg["bundle"]
     timings: dict[str, float] = {}
 
     def step(name: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -85,7 +112,7 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
     step("calibrate", calibrate, run_dir, data, target=cfg.get("calibrate", {}).get("target", 0.99))
     step("export", export, run_dir, data, int8=exp.get("int8", False))
     # The gated metrics are the shipped graph's; with int8 shipped, fp32 is scored too for the model card's comparison.
-    ship_int8 = bool(exp.get("int8", False) and b.get("use_int8", False))
+    ship_int8 = shipped_int8(cfg)
     for suffix, int8 in (("", ship_int8), *((("-fp32", False),) if ship_int8 else ())):
         step(f"evaluate{suffix}", evaluate, run_dir, data, run_dir / f"eval-test{suffix}", splits_dir=eval_splits, int8=int8)
         step(
@@ -103,19 +130,9 @@ def run_pipeline(config_path: Path) -> dict[str, Any]:
     if fb.get("export"):
         served = Path(fb["served_bundle"]) if fb.get("served_bundle") else None
         step("evaluate-feedback", feedback_slice, run_dir, data, run_dir / "eval-feedback", served)
+    agree = cfg.get("agreement", {})
+    if agree.get("photos") and fb.get("served_bundle"):
+        step("agreement", agreement, run_dir, Path(fb["served_bundle"]), Path(agree["photos"]), run_dir / "eval-agreement")
     timings["total_before_bundle"] = round(time.time() - t0, 1)
-    (run_dir / "pipeline.json").write_text(json.dumps({"seconds": timings, "config": cfg}, indent=2) + "\n")
-    step(
-        "bundle",
-        make_bundle,
-        run_dir,
-        Path(b["out"]),
-        version=b["version"],
-        command=b["command"],
-        sources=b["sources"],
-        int8=ship_int8,
-        advice=Path(b["advice"]) if b.get("advice") else DEFAULT_ADVICE,
-    )
-    timings["total"] = round(time.time() - t0, 1)
     (run_dir / "pipeline.json").write_text(json.dumps({"seconds": timings, "config": cfg}, indent=2) + "\n")
     return timings

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.sources import FEEDBACK_PREFIX
+from trainer.sources.agreement import agreement_metrics
 from trainer.sources.feedback_eval import feedback_metrics
 
 NO_ADVICE_YET = {
@@ -28,8 +29,12 @@ def feedback_context(run_dir: Path) -> dict[str, Any] | None:
     ingest = run_dir / "data" / "feedback" / "ingest.json"
     if not ingest.is_file():
         return None
-    sliced = run_dir / "eval-feedback" / "metrics.json"
-    return {"ingest": json.loads(ingest.read_text()), "slice": json.loads(sliced.read_text()) if sliced.is_file() else {}}
+
+    def read(name: str) -> dict[str, Any]:
+        path = run_dir / name / "metrics.json"
+        return json.loads(path.read_text()) if path.is_file() else {}
+
+    return {"ingest": json.loads(ingest.read_text()), "slice": read("eval-feedback"), "agreement": read("eval-agreement")}
 
 
 def feedback_source(ctx: dict[str, Any]) -> dict[str, str]:
@@ -46,7 +51,7 @@ def feedback_source(ctx: dict[str, Any]) -> dict[str, str]:
 
 
 def metrics(ctx: dict[str, Any] | None) -> dict[str, float]:
-    return feedback_metrics(ctx["slice"]) if ctx else {}
+    return {**feedback_metrics(ctx["slice"]), **agreement_metrics(ctx["agreement"])} if ctx else {}
 
 
 def bundle_advice(advice: Path, labels: list[str], ctx: dict[str, Any] | None, out: Path) -> Path:
@@ -88,4 +93,12 @@ def card_section(ctx: dict[str, Any] | None) -> list[str]:
     if cand:
         vs = f"; the served bundle {sl['servedBundle']}: {100 * served['top1']:.1f}%" if served else ""
         lines.append(f"Held-out feedback slice ({sl['images']} photos): this bundle {100 * cand['top1']:.1f}% top-1{vs}.")
+    ag = ctx["agreement"]
+    if ag.get("photos"):
+        crops = ", ".join(f"{c} {100 * v['rate']:.0f}% of {v['n']}" for c, v in ag["byCrop"].items())
+        lines.append(
+            f"Agreement with the served bundle on {ag['photos']} recent unlabelled photos: {100 * ag['rate']:.1f}% ({crops}); "
+            f"it contradicts {100 * ag['confidentDisagreement']:.1f}% of the served bundle's "
+            f"{ag['servedConfident']} confident answers."
+        )
     return [*lines, ""]

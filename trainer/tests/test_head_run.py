@@ -103,6 +103,12 @@ def test_head_run_on_feedback_adds_a_new_class(tmp_path: Path, leafcheck_home: P
     export = write_export(tmp_path / "export.tar.gz", items, served_labels=sorted(CLASSES))
     head = f'init_checkpoint = "{tmp_path / "run0" / "checkpoints" / "final.pt"}"\n[run]\nkind = "head"\n'
     head += f'[feedback]\nexport = "{export}"\nserved_bundle = "{served}"\nmin_side = 32\n'
+    unlabelled = tmp_path / "unlabelled"  # recent photos nobody reviewed: 3 of a known class, 3 of the new one
+    unlabelled.mkdir()
+    for i, colour in enumerate([CLASSES["Tomato___healthy"]] * 3 + [(200, 60, 200)] * 3):
+        make_image(rng, colour, 2 if i < 3 else 9, size=64).save(unlabelled / f"0000000{i}-0000-7000-8000-000000000000.jpg")
+    (unlabelled / "broken.jpg").write_bytes(b"not a jpeg")
+    head += f'[agreement]\nphotos = "{unlabelled}"\n'
     run_pipeline(_config(tmp_path / "head.toml", data, tmp_path / "run1", tmp_path / "cand", advice, cache, head))
 
     summary = json.loads((tmp_path / "run1" / "train_summary.json").read_text())
@@ -121,7 +127,16 @@ def test_head_run_on_feedback_adds_a_new_class(tmp_path: Path, leafcheck_home: P
     assert m["metrics"]["feedback.top1.served"] == 0.0  # the served bundle cannot know the new class
     assert m["metrics"]["feedback.top1"] > 0.5 and m["metrics"]["feedback.images.n"] >= 1
     assert "feedback" not in {k.split(".")[-1] for k in m["metrics"] if k.startswith("disease.top1.")}  # gated metrics: base only
+    ag = json.loads((tmp_path / "run1" / "eval-agreement" / "metrics.json").read_text())
+    assert (ag["photos"], ag["unreadable"]) == (6, 1)
+    assert m["metrics"]["agreement.photos.n"] == 6 and m["metrics"]["agreement.rate"] == ag["rate"]
+    assert 0 <= m["metrics"]["agreement.confidentDisagreement"] <= 1
+    disagreeing = {d["id"] for d in ag["disagreements"]}
+    assert len(disagreeing) == round(6 * (1 - ag["rate"]))
+    assert {d["candidate"] for d in ag["disagreements"]} <= {new, *CLASSES}
+    assert set(ag["byCrop"]) <= {"Tomato", "Bean", NOT_A_LEAF}
     advice_out = json.loads((tmp_path / "cand" / "advice.json").read_text())
     assert "no advice" in advice_out["entries"][new]["summary"]
     card = (tmp_path / "cand" / "model-card.md").read_text()
     assert "## Reviewed field feedback" in card and ingest["exportSha256"] in card
+    assert "recent unlabelled photos" in card

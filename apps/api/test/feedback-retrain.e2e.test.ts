@@ -2,8 +2,9 @@
 // trainer (a tiny config: 5 base classes from ../shared/data, 64 px, head-only on the offline MobileNetV2-0.35).
 // Farmers send photos of a crop the served bundle was never trained on (Grape) and of a class it knows; an
 // agronomist labels them through the review routes, declaring Grape___Black_rot a new class; a head run
-// trains on base + feedback, its candidate beats the served bundle on the held-out feedback photos, passes the
-// promotion gate and is published. Skipped where ../shared/data is absent.
+// trains on base + feedback, its candidate beats the served bundle on the held-out feedback photos; on recent
+// unlabelled photos it contradicts the served bundle too often and is held for review; it passes the promotion
+// gate, and once the agronomist has reviewed those photos (first in the queue) it is published. Skipped where ../shared/data is absent.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
@@ -120,8 +121,15 @@ describe.skipIf(!existsSync(DATA))('reviewed feedback trains the next model (rea
         .slice(PER_CLASS, PER_CLASS + 12)
         .map((f) => ({ label: 'Apple___Apple_scab', path: join(DATA, 'Apple___Apple_scab', f) })),
     ];
+    // And recent photos nobody reviews: the agreement check runs the candidate and the served bundle on them.
+    const unlabelled = [
+      ...(await files('Tomato___healthy'))
+        .slice(PER_CLASS, PER_CLASS + 10)
+        .map((f) => ({ label: '', path: join(DATA, 'Tomato___healthy', f) })),
+      ...(await files(NEW_CLASS)).slice(100, 102).map((f) => ({ label: '', path: join(DATA, NEW_CLASS, f) })),
+    ];
     const records = await Promise.all(
-      photos.map(async (p, i) =>
+      [...photos, ...unlabelled].map(async (p, i) =>
         record(1000 + i, {
           deviceId: `device-${String(i).padStart(4, '0')}`,
           diagnosedAt: `2026-11-${String(1 + (i % 28)).padStart(2, '0')}T10:00:00.000Z`,
@@ -143,29 +151,34 @@ describe.skipIf(!existsSync(DATA))('reviewed feedback trains the next model (rea
     // The agronomist labels each one; the unknown crop only as a declared new class.
     const undeclared = await call(h, 'POST', `/v1/review/${records[0]?.id}`, h.tokens.agronomist, { decision: 'label', label: NEW_CLASS });
     expect(undeclared.status).toBe(400);
-    for (const [i, r] of records.entries()) {
+    for (const [i, r] of records.slice(0, photos.length).entries()) {
       const label = photos[i]?.label as string;
       const body = { decision: 'label', label, ...(label === NEW_CLASS ? { newClass: true } : {}) };
       expect((await call(h, 'POST', `/v1/review/${r.id}`, h.tokens.agronomist, body)).status).toBe(200);
     }
 
-    const t0 = Date.now();
-    const res = await call(h, 'POST', '/v1/retrain/runs', h.tokens.maintainer, { kind: 'head' });
-    expect(res.status).toBe(201);
-    const started = (await res.json()) as RunView;
-    expect(started).toMatchObject({ kind: 'head', version: '0.2.0', feedback: { records: records.length, skipped: {} } });
-    let run = started;
-    while (run.state === 'running' && Date.now() - t0 < 200_000) {
-      await new Promise((r) => setTimeout(r, 1000));
-      run = (await (await call(h, 'GET', `/v1/retrain/runs/${started.id}`, h.tokens.maintainer)).json()) as RunView;
-    }
-    expect(run.state, `${run.error}\n${run.logTail}`).toBe('succeeded');
+    const headRun = async (): Promise<{ started: RunView; run: RunView }> => {
+      const t0 = Date.now();
+      const res = await call(h, 'POST', '/v1/retrain/runs', h.tokens.maintainer, { kind: 'head' });
+      expect(res.status).toBe(201);
+      const started = (await res.json()) as RunView;
+      let run = started;
+      while (run.state === 'running' && Date.now() - t0 < 100_000) {
+        await new Promise((r) => setTimeout(r, 1000));
+        run = (await (await call(h, 'GET', `/v1/retrain/runs/${started.id}`, h.tokens.maintainer)).json()) as RunView;
+      }
+      expect(run.state, `${run.error}\n${run.logTail}`).toBe('succeeded');
+      return { started, run };
+    };
+    const { started, run } = await headRun();
+    expect(run.usage?.cpuSeconds).toBeGreaterThan(0);
+    expect(started).toMatchObject({ kind: 'head', version: '0.2.0', feedback: { records: photos.length, skipped: {} } });
     expect(run.usage?.wallSeconds).toBeGreaterThan(0);
 
     const candidate = JSON.parse(await readFile(join(work, 'runs', started.id, 'bundle', 'manifest.json'), 'utf8')) as BundleManifest;
     // Provenance: the export snapshot's hash and how many of its photos were used.
     const source = candidate.provenance.dataSources.find((s) => s.name.includes(started.feedback?.exportSha256 as string));
-    expect(source).toMatchObject({ images: records.length });
+    expect(source).toMatchObject({ images: photos.length });
     expect(await readFile(join(work, 'runs', started.id, 'bundle', 'model-card.md'), 'utf8')).toContain(started.feedback?.exportSha256);
     // The new class expanded the heads; the served bundle's classes are all kept.
     expect(candidate.taxonomy.crops.Grape).toEqual([NEW_CLASS]);
@@ -178,13 +191,49 @@ describe.skipIf(!existsSync(DATA))('reviewed feedback trains the next model (rea
     expect(summary.featureCache.hits).toBeGreaterThan(0); // the base photos' features came from the served run's cache
     expect(summary.initCheckpoint.addedRows.disease).toEqual([NEW_CLASS]);
 
+    // Agreement on the unlabelled photos: reported, in the gate, and the disagreeing photos lead the review queue.
+    expect(run.agreement).toMatchObject({ photos: unlabelled.length, rate: expect.any(Number), byCrop: expect.any(Object) });
+    expect(m['agreement.photos.n']).toBe(unlabelled.length);
+    const gateAgreement = run.candidate?.gate?.checks.find((c) => c.rule === 'agreement');
+    expect(gateAgreement?.candidate).toBe(run.agreement?.confidentDisagreement);
+    expect(run.candidate?.gate?.checks.find((c) => c.rule === 'feedback')).toMatchObject({ pass: true });
+    const queue = (await (await call(h, 'GET', '/v1/review?limit=50', h.tokens.agronomist)).json()) as { items: Array<{ id: string }> };
+    const ids = new Set(records.slice(photos.length).map((r) => r.id));
+    expect(queue.items.every((item) => ids.has(item.id))).toBe(true);
+    const disagreeing = (
+      JSON.parse(await readFile(join(work, 'runs', started.id, 'run', 'eval-agreement', 'metrics.json'), 'utf8')) as {
+        disagreements: Array<{ id: string }>;
+      }
+    ).disagreements.map((d) => d.id);
+    expect(disagreeing.length).toBe(run.agreement?.disagreements);
+    expect(
+      queue.items
+        .slice(0, disagreeing.length)
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual([...disagreeing].sort());
+
+    // The two unlabelled Grape photos: the served bundle confidently says Tomato___Late_blight, the candidate
+    // Grape___Black_rot. 2 of 12 confident answers contradicted is over the 10% limit: the gate passes (the figures are
+    // in its report) and the API holds the candidate until an agronomist has looked at those two photos.
+    expect(disagreeing.length).toBe(2);
     expect(run.candidate?.gate, JSON.stringify(run.candidate, null, 1)).toMatchObject({
       pass: true,
       candidateVersion: '0.2.0',
       currentVersion: '0.1.0',
     });
+    expect(gateAgreement?.reason).toMatch(/^held for review: contradicts 16\.7%/);
+    const held = await call(h, 'POST', `/v1/retrain/runs/${started.id}/publish`, h.tokens.maintainer);
+    expect(held.status).toBe(409);
+    expect(await held.json()).toMatchObject({ error: 'held-for-review', message: expect.stringContaining('2 of the photos') });
+
+    // The agronomist reviews the front of the queue (the candidate was right); now it is published.
+    for (const id of disagreeing)
+      expect(
+        (await call(h, 'POST', `/v1/review/${id}`, h.tokens.agronomist, { decision: 'label', label: NEW_CLASS, newClass: true })).status,
+      ).toBe(200);
     const published = await call(h, 'POST', `/v1/retrain/runs/${started.id}/publish`, h.tokens.maintainer);
-    expect(published.status).toBe(200);
+    expect(published.status, JSON.stringify(await published.clone().json())).toBe(200);
     expect(await (await call(h, 'GET', '/v1/bundles', null)).json()).toMatchObject({ latest: '0.2.0' });
   });
 });

@@ -1,6 +1,7 @@
 // The Modal training backend against a local HTTP server speaking the endpoint's contract (trainer/modal_app.py
 // `web`): Modal's proxy auth headers checked, errors surfaced. The signing step runs the fake trainer here.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -19,7 +20,13 @@ let work: string;
 let server: Server;
 let url: string;
 let tarball: Buffer;
-const modal = { state: 'running' as string, error: undefined as string | undefined, configs: [] as string[], requests: [] as string[] };
+const modal = {
+  state: 'running' as string,
+  error: undefined as string | undefined,
+  configs: [] as string[],
+  requests: [] as string[],
+  uploads: new Map<string, Buffer>(),
+};
 
 function startModalMock(): Promise<Server> {
   const s = createServer((req, res) => {
@@ -33,6 +40,13 @@ function startModalMock(): Promise<Server> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      const upload = /^\/exports\/([0-9a-f]{64})$/.exec(req.url ?? '');
+      if (req.method === 'PUT' && upload) {
+        const body = Buffer.concat(chunks);
+        if (createHash('sha256').update(body).digest('hex') !== upload[1]) return send(422, { detail: 'sha256 mismatch' });
+        modal.uploads.set(upload[1] as string, body);
+        return send(200, { path: `/feedback/${upload[1]}.tar.gz` });
+      }
       if (req.method === 'POST' && req.url === '/runs') {
         const body = JSON.parse(Buffer.concat(chunks).toString()) as { config?: unknown };
         if (typeof body.config !== 'string') return send(422, { detail: 'config must be a string' });
@@ -62,6 +76,7 @@ beforeAll(async () => {
   // The run folder the remote side returns (validate .. evaluate), as a tar.gz.
   await mkdir(join(work, 'remote-run', 'export'), { recursive: true });
   await writeFile(join(work, 'remote-run', 'metrics.json'), '{"disease.top1": 0.9}');
+  await writeFile(join(work, 'remote-run', 'pipeline.json'), JSON.stringify({ seconds: { train: 50, total_before_bundle: 61.5 } }));
   tarball = execFileSync('tar', ['-czf', '-', '-C', join(work, 'remote-run'), '.']);
   server = await startModalMock();
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
@@ -100,10 +115,25 @@ describe('Modal training backend', () => {
       status = await backend().status(j, 'fc-01TEST');
     }
     expect(status).toMatchObject({ state: 'succeeded', log: expect.stringContaining('== bundle (fake)') });
+    expect(status.usage?.gpuSeconds).toBe(61.5); // the container's time, from the run folder's pipeline.json
     const manifest = JSON.parse(await readFile(join(runPaths(j.dir).bundle, 'manifest.json'), 'utf8')) as { bundleVersion: string };
     expect(manifest.bundleVersion).toBe('1.4.0');
     // The result was fetched once; later polls read the local signing step.
     expect(modal.requests.filter((r) => r.endsWith('/result'))).toHaveLength(1);
+  });
+
+  it('uploads the feedback export snapshot to the volume first and points the config at it', async () => {
+    const j = await job('with-export');
+    const snapshot = Buffer.from('a feedback export, as the API wrote it');
+    await writeFile(runPaths(j.dir).export, snapshot);
+    await writeFile(runPaths(j.dir).config, `[train]\nrun_dir = "x"\n[feedback]\nexport = ${JSON.stringify(runPaths(j.dir).export)}\n`);
+    modal.state = 'running';
+    await backend().start(j);
+    const sha = createHash('sha256').update(snapshot).digest('hex');
+    expect(modal.uploads.get(sha)).toEqual(snapshot);
+    expect(modal.requests.slice(-2)).toEqual([`PUT /exports/${sha}`, 'POST /runs']);
+    expect(modal.configs.at(-1)).toContain(`[feedback]\nexport = "/feedback/${sha}.tar.gz"`);
+    expect(modal.configs.at(-1)).not.toContain(j.dir);
   });
 
   it("surfaces a failed Modal run with Modal's reason", async () => {

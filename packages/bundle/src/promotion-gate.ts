@@ -10,6 +10,12 @@
 // - calibration (`ece.*`): candidate <= max(current + calibrationSlack, calibrationFloor) = max(current + 0.01, 0.03).
 // - a gated metric the current bundle reports and the candidate lacks fails: no passing on missing evidence.
 //   Metrics only the candidate reports, and metrics outside the policy (latency, size, coverage), are not gated.
+// - feedback slice (`feedback.top1` vs `feedback.top1.served`, both measured by the trainer on the same held-out
+//   reviewed field photos): the candidate may not do worse than the served bundle there.
+// - agreement (`agreement.confidentDisagreement`: the share of the served bundle's confident answers on recent
+//   unlabelled photos that the candidate contradicts): reported, never failed here. Over `maxConfidentDisagreement`
+//   the API holds the candidate for review: those photos go to the front of the review queue, and it publishes
+//   only once an agronomist has decided on each (a disagreement is a question to a person, not a regression).
 // - no current bundle (the first one): pass, saying so.
 import type { BundleManifest } from './manifest.types.ts';
 
@@ -25,6 +31,8 @@ export interface PromotionPolicy {
   calibrationMetrics: string[];
   calibrationSlack: number;
   calibrationFloor: number;
+  /** Over this share of contradicted confident answers the candidate is held for review (by the API, not the gate). */
+  maxConfidentDisagreement: number;
 }
 
 export const DEFAULT_PROMOTION_POLICY: PromotionPolicy = {
@@ -45,9 +53,19 @@ export const DEFAULT_PROMOTION_POLICY: PromotionPolicy = {
   calibrationMetrics: ['ece.species', 'ece.disease'],
   calibrationSlack: 0.01,
   calibrationFloor: 0.03,
+  maxConfidentDisagreement: 0.1,
 };
 
-export type GateRule = 'first-bundle' | 'version' | 'taxonomy' | 'primary-metric' | 'accuracy' | 'error-rate' | 'calibration';
+export type GateRule =
+  | 'first-bundle'
+  | 'version'
+  | 'taxonomy'
+  | 'primary-metric'
+  | 'accuracy'
+  | 'error-rate'
+  | 'calibration'
+  | 'feedback'
+  | 'agreement';
 
 export interface GateCheck {
   rule: GateRule;
@@ -97,7 +115,46 @@ export function gateCandidate(
     versionCheck(candidate.bundleVersion, current.bundleVersion),
     ...taxonomyChecks(candidate, current),
     ...metricChecks(candidate.metrics, current.metrics, p),
+    ...fieldChecks(candidate.metrics, p),
   ]);
+}
+
+/** The candidate's own evidence from the field: the feedback slice and the agreement with the served bundle. */
+function fieldChecks(m: Record<string, number>, p: PromotionPolicy): GateCheck[] {
+  const checks: GateCheck[] = [];
+  const mine = m['feedback.top1'];
+  const served = m['feedback.top1.served'];
+  if (mine !== undefined && served !== undefined) {
+    const pass = mine + EPSILON >= served;
+    const n = m['feedback.images.n'];
+    const on = n === undefined ? '' : ` on ${n} held-out reviewed photos`;
+    checks.push({
+      rule: 'feedback',
+      subject: 'feedback.top1',
+      current: served,
+      candidate: mine,
+      pass,
+      reason: pass ? `not worse than the served bundle${on}` : `${points(served - mine)} worse than the served bundle${on}`,
+    });
+  }
+  const disagreement = m['agreement.confidentDisagreement'];
+  if (disagreement !== undefined) {
+    const within = disagreement <= p.maxConfidentDisagreement + EPSILON;
+    const rate = m['agreement.rate'];
+    const agrees =
+      rate === undefined ? '' : `; agrees on ${(rate * 100).toFixed(1)}% of ${m['agreement.photos.n'] ?? '?'} unlabelled photos`;
+    checks.push({
+      rule: 'agreement',
+      subject: 'agreement.confidentDisagreement',
+      current: null,
+      candidate: disagreement,
+      pass: true,
+      reason: within
+        ? `contradicts ${(disagreement * 100).toFixed(1)}% of the served bundle's confident answers, within ${(p.maxConfidentDisagreement * 100).toFixed(0)}%${agrees}`
+        : `held for review: contradicts ${(disagreement * 100).toFixed(1)}% of the served bundle's confident answers, over ${(p.maxConfidentDisagreement * 100).toFixed(0)}% (review the disagreeing photos first)${agrees}`,
+    });
+  }
+  return checks;
 }
 
 function versionCheck(candidate: string, current: string): GateCheck {

@@ -146,4 +146,34 @@ describe('compareVersions', () => {
     expect(sorted).toEqual(['0.9.9', '0.9.10', '0.10.0', '1.0.0-alpha', '1.0.0-rc.2', '1.0.0-rc.10', '1.0.0']);
     expect(() => compareVersions('v1', '1.0.0')).toThrow(RangeError);
   });
+
+  it('reports the feedback slice and holds a candidate that contradicts too many confident answers', () => {
+    const field = {
+      'feedback.top1': 0.8,
+      'feedback.top1.served': 0.3,
+      'feedback.images.n': 12,
+      'agreement.rate': 0.9,
+      'agreement.confidentDisagreement': 0.05,
+      'agreement.photos.n': 200,
+    };
+    const ok = gateCandidate(manifest('1.4.0', { ...METRICS, ...field }), current);
+    expect(ok.pass).toBe(true);
+    expect(check(ok, 'feedback.top1')).toMatchObject({ rule: 'feedback', current: 0.3, candidate: 0.8, pass: true });
+    expect(check(ok, 'feedback.top1')?.reason).toMatch(/not worse than the served bundle on 12 held-out reviewed photos/);
+    expect(check(ok, 'agreement.confidentDisagreement')?.reason).toMatch(/5\.0% .* within 10%; agrees on 90\.0% of 200/);
+
+    const held = gateCandidate(manifest('1.4.0', { ...METRICS, ...field, 'agreement.confidentDisagreement': 0.25 }), current);
+    // Reported, not failed: the API holds such a candidate until the disagreeing photos are reviewed.
+    expect(held.pass).toBe(true);
+    expect(check(held, 'agreement.confidentDisagreement')?.reason).toMatch(/^held for review: contradicts 25\.0%/);
+    const relaxed = gateCandidate(manifest('1.4.0', { ...METRICS, ...field, 'agreement.confidentDisagreement': 0.25 }), current, {
+      maxConfidentDisagreement: 0.3,
+    });
+    expect(check(relaxed, 'agreement.confidentDisagreement')?.reason).toMatch(/within 30%/);
+
+    const worse = gateCandidate(manifest('1.4.0', { ...METRICS, ...field, 'feedback.top1': 0.2 }), current);
+    expect(failed(worse)).toEqual(['feedback feedback.top1']);
+    // Without these metrics (a run without feedback) the checks are absent, not failed.
+    expect(gateCandidate(manifest('1.4.0'), current).checks.some((c) => c.rule === 'feedback' || c.rule === 'agreement')).toBe(false);
+  });
 });

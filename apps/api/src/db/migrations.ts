@@ -129,6 +129,21 @@ const migrations: Record<string, Migration> = {
         await db.schema.alterTable('retrain_run').dropColumn(column).execute();
     },
   },
+  // Photos a candidate model and the served one disagree on (the agreement check of a retrain run): they go to the
+  // front of the review queue until an agronomist decides on them.
+  '0005_review_priority': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('review_priority')
+        .addColumn('feedback_id', 'text', (c) => c.primaryKey().references('feedback.id'))
+        .addColumn('reason', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('review_priority').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

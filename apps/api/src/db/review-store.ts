@@ -14,6 +14,10 @@ export interface ReviewStore {
   get(id: string): Promise<ReviewItemRow | null>;
   decide(row: ReviewTable): Promise<void>;
   saveSuggestion(row: SuggestionTable): Promise<void>;
+  /** Puts these records at the front of the queue (until decided); unknown ids are ignored. */
+  prioritise(ids: string[], reason: string, at: string): Promise<number>;
+  /** The newest records with a photo and no label or unusable decision: what the agreement check runs on. */
+  recentUnlabelled(limit: number): Promise<string[]>;
   /** Every feedback with an agronomist label and a photo. */
   labelled(): Promise<Array<{ feedback: FeedbackTable; label: string; reviewedAt: string; reviewer: string }>>;
 }
@@ -63,8 +67,10 @@ export function createReviewStore(db: Kysely<Database>): ReviewStore {
   return {
     async queue({ limit, offset, lowConfidence }) {
       const rows = await baseQuery(db)
+        .leftJoin('review_priority as rp', 'rp.feedback_id', 'f.id')
         .where('f.has_photo', '=', 1)
         .where((eb) => eb.or([eb('r.decision', 'is', null), eb('r.decision', '=', 'skip')]))
+        .orderBy(sql`case when rp.feedback_id is not null then 0 else 1 end`)
         .orderBy(sql`case when r.decision = 'skip' then 1 else 0 end`)
         .orderBy(
           sql`case when f.verdict = 'wrong' then 0 when f.verdict = 'not-sure' or f.prediction_kind = 'not-sure' or f.predicted_probability < ${lowConfidence} then 1 else 2 end`,
@@ -109,6 +115,37 @@ export function createReviewStore(db: Kysely<Database>): ReviewStore {
           }),
         )
         .execute();
+    },
+    async prioritise(ids, reason, at) {
+      let added = 0;
+      for (let i = 0; i < ids.length; i += 200) {
+        const known = await db
+          .selectFrom('feedback')
+          .select('id')
+          .where('id', 'in', ids.slice(i, i + 200))
+          .execute();
+        if (known.length === 0) continue;
+        const result = await db
+          .insertInto('review_priority')
+          .values(known.map((k) => ({ feedback_id: k.id, reason, created_at: at })))
+          .onConflict((oc) => oc.column('feedback_id').doNothing())
+          .executeTakeFirst();
+        added += Number(result.numInsertedOrUpdatedRows ?? 0);
+      }
+      return added;
+    },
+    async recentUnlabelled(limit) {
+      const rows = await db
+        .selectFrom('feedback as f')
+        .leftJoin('review as r', 'r.feedback_id', 'f.id')
+        .select('f.id')
+        .where('f.has_photo', '=', 1)
+        .where((eb) => eb.or([eb('r.decision', 'is', null), eb('r.decision', '=', 'skip')]))
+        .orderBy('f.received_at', 'desc')
+        .orderBy('f.id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
     },
     async labelled() {
       const rows = await baseQuery(db).where('r.decision', '=', 'label').where('f.has_photo', '=', 1).orderBy('f.id').execute();

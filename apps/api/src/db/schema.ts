@@ -98,10 +98,18 @@ export interface RetrainRunTable {
   cost_usd: number | null;
 }
 
+export interface ReviewPriorityTable {
+  feedback_id: string;
+  /** Why it is first, e.g. "disagreement:<run id>". */
+  reason: string;
+  created_at: string;
+}
+
 export interface Database {
   feedback: FeedbackTable;
   review: ReviewTable;
   suggestion: SuggestionTable;
   api_token: TokenTable;
   retrain_run: RetrainRunTable;
+  review_priority: ReviewPriorityTable;
 }

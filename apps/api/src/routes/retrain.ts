@@ -7,7 +7,7 @@ import { ExportError } from '../export/export.ts';
 import { PromotionRefusedError, RegistryError } from '../registry/registry.ts';
 import { authResponses, errorBody, gateReport, idParam, security } from '../schemas.ts';
 import { TrainingError } from '../training/backend.ts';
-import { RunConflictError, trainingRuns } from '../training/runs.ts';
+import { RunConflictError, RunHeldError, trainingRuns } from '../training/runs.ts';
 
 const runView = z
   .object({
@@ -38,6 +38,20 @@ const runView = z
       })
       .nullable()
       .openapi({ description: 'once the run ended: its time, and a cost estimate from the configured prices' }),
+    agreement: z
+      .object({
+        photos: z.number().int(),
+        rate: z.number(),
+        byCrop: z.record(z.string(), z.object({ n: z.number().int(), rate: z.number() })),
+        servedConfident: z.number().int(),
+        confidentDisagreement: z.number(),
+        disagreements: z.number().int(),
+      })
+      .nullable()
+      .openapi({
+        description:
+          "candidate vs served bundle on recent unlabelled photos; the disagreeing ones lead the review queue, and over the gate's limit of contradicted confident answers the candidate is held for review",
+      }),
     candidate: z
       .object({ version: z.string(), gate: gateReport.nullable(), error: z.string().nullable() })
       .nullable()
@@ -71,6 +85,7 @@ export function registerRetrain(app: Api, ctx: RouteContext) {
   // The one place backend errors become answers.
   const failure = (error: unknown) => {
     if (error instanceof RunConflictError) return { status: 409 as const, body: { error: 'conflict', message: error.message } };
+    if (error instanceof RunHeldError) return { status: 409 as const, body: { error: 'held-for-review', message: error.message } };
     if (error instanceof PromotionRefusedError)
       return { status: 409 as const, body: { error: 'gate-failed', message: error.message, gate: error.report } };
     if (error instanceof RegistryError || error instanceof BundleError)
@@ -177,7 +192,8 @@ export function registerRetrain(app: Api, ctx: RouteContext) {
       responses: {
         200: { description: 'published', content: { 'application/json': { schema: z.object({ published }) } } },
         409: {
-          description: 'the run has not succeeded, or its candidate failed the gate (report included)',
+          description:
+            'the run has not succeeded, its candidate failed the gate (report included), or it is held for review until the photos it disagrees on with the served bundle are reviewed',
           content: { 'application/json': { schema: errorBody.extend({ gate: gateReport.optional() }) } },
         },
         422: {

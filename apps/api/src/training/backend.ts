@@ -45,6 +45,10 @@ export interface TrainingSetup {
   headCheckpoint?: string;
   /** The served bundle folder, scored beside each candidate on the held-out feedback photos. */
   servedBundleDir?: string;
+  /** How many of the newest unlabelled photos the agreement check uses (default 500; 0 turns it off). */
+  agreementPhotos?: number;
+  /** Over this share of contradicted confident answers a candidate is held for review (default: the gate policy's 0.1). */
+  maxConfidentDisagreement?: number;
   /** For the cost estimate: USD per second of GPU and of trainer CPU time (LEAFCHECK_GPU_PRICE_PER_SECOND, ..._CPU_...). */
   prices?: { gpuPerSecond: number; cpuPerSecond: number };
 }
@@ -62,6 +66,10 @@ export const runPaths = (dir: string) => ({
   bundle: join(dir, 'bundle'),
   /** The reviewed-feedback export snapshotted when the run started. */
   export: join(dir, 'feedback-export.tar.gz'),
+  /** Recent photos nobody labelled, <id>.jpg: the agreement check of candidate vs served bundle runs on them. */
+  unlabelled: join(dir, 'unlabelled'),
+  /** What the trainer's agreement step wrote (in its run_dir). */
+  agreement: join(dir, 'run', 'eval-agreement', 'metrics.json'),
 });
 
 /** A command prefix (argv) for `python -m trainer`; resolved when the first run starts. */

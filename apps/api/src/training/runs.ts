@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { GateReport } from '@leafcheck/bundle';
+import { DEFAULT_PROMOTION_POLICY, type GateReport } from '@leafcheck/bundle';
 import { dirSource } from '@leafcheck/bundle/node';
 import type { ReviewStore } from '../db/review-store.ts';
 import type { RetrainRun, RunKind, RunStore, RunUsage } from '../db/run-store.ts';
@@ -26,8 +26,39 @@ export interface RunView {
   /** The reviewed-feedback export snapshot the run trains on: its sha256 is in the candidate's provenance too. */
   feedback: RetrainRun['feedback'];
   usage: RunUsage | null;
+  /** Candidate vs served bundle on recent unlabelled photos (the disagreeing ones are first in the review queue). */
+  agreement: Agreement | null;
   /** Once the run has written its bundle: the promotion gate against the newest published bundle. */
   candidate: { version: string; gate: GateReport | null; error: string | null } | null;
+}
+
+export interface Agreement {
+  photos: number;
+  rate: number;
+  byCrop: Record<string, { n: number; rate: number }>;
+  servedConfident: number;
+  confidentDisagreement: number;
+  disagreements: number;
+}
+
+async function readAgreement(path: string): Promise<(Agreement & { ids: string[] }) | null> {
+  const text = await readFile(path, 'utf8').catch(() => null);
+  if (text === null) return null;
+  const a = JSON.parse(text) as Omit<Agreement, 'disagreements'> & { disagreements?: Array<{ id: string }> };
+  if (!a.photos) return null;
+  const ids = (a.disagreements ?? []).map((d) => d.id);
+  const { photos, rate, byCrop, servedConfident, confidentDisagreement } = a;
+  return { photos, rate, byCrop, servedConfident, confidentDisagreement, disagreements: ids.length, ids };
+}
+
+/** A candidate held for review: its disagreements with the served bundle are not all reviewed yet (409). */
+export class RunHeldError extends Error {
+  override readonly name = 'RunHeldError';
+  constructor(readonly undecided: number) {
+    super(
+      `held for review: the candidate contradicts too many of the served bundle's confident answers; ${undecided} of the photos it disagrees on still need a review decision (they are first in the review queue)`,
+    );
+  }
 }
 
 /** A request the run's state does not allow (409). */
@@ -69,8 +100,23 @@ export function trainingRuns(deps: RunsDeps) {
     const train: Record<string, TomlValue> = { feature_cache: setup.featureCacheDir ?? join(setup.runsDir, 'feature-cache') };
     if (run.kind === 'head' && setup.headCheckpoint) train.init_checkpoint = setup.headCheckpoint;
     const feedback: Record<string, TomlValue> = { export: paths.export };
-    if (setup.servedBundleDir) feedback.served_bundle = setup.servedBundleDir;
-    return withSettings(base, { run: { kind: run.kind }, train, feedback });
+    const settings: Record<string, Record<string, TomlValue>> = { run: { kind: run.kind }, train, feedback };
+    if (setup.servedBundleDir) {
+      feedback.served_bundle = setup.servedBundleDir;
+      if ((setup.agreementPhotos ?? 500) > 0) settings.agreement = { photos: paths.unlabelled };
+    }
+    return withSettings(base, settings);
+  }
+
+  /** Copies the newest unlabelled photos into the run folder for the trainer's agreement step. */
+  async function snapshotUnlabelled(dir: string): Promise<void> {
+    const limit = setup.agreementPhotos ?? 500;
+    if (!setup.servedBundleDir || limit <= 0) return;
+    await mkdir(runPaths(dir).unlabelled, { recursive: true });
+    for (const id of await deps.reviews.recentUnlabelled(limit)) {
+      const jpeg = await deps.photos.get(id);
+      if (jpeg !== null) await writeFile(join(runPaths(dir).unlabelled, `${id}.jpg`), jpeg);
+    }
   }
 
   /** Asks the backend where a run stands and records the end of a running run. */
@@ -83,10 +129,27 @@ export function trainingRuns(deps: RunsDeps) {
     }
     const status = await setup.backend.status(job(run), run.externalId);
     if (run.state === 'running' && status.state !== 'running') {
+      if (status.state === 'succeeded') {
+        // The photos the candidate answers differently go to the front of the review queue, before anyone publishes.
+        const agreement = await readAgreement(runPaths(run.dir).agreement);
+        if (agreement) await deps.reviews.prioritise(agreement.ids, `disagreement:${run.id}`, deps.now().toISOString());
+      }
       await runs.finish(run.id, status.state, deps.now().toISOString(), status.error ?? null, usageOf(run, status));
       return { run: (await runs.get(run.id)) as RetrainRun, log: status.log };
     }
     return { run, log: status.log };
+  }
+
+  /**
+   * A candidate that contradicts more of the served bundle's confident answers than allowed is held until an
+   * agronomist has decided on each photo it disagrees on (they lead the review queue). Returns the undecided ids.
+   */
+  async function heldFor(run: RetrainRun): Promise<string[]> {
+    const agreement = await readAgreement(runPaths(run.dir).agreement);
+    const limit = setup.maxConfidentDisagreement ?? DEFAULT_PROMOTION_POLICY.maxConfidentDisagreement;
+    if (agreement === null || agreement.confidentDisagreement <= limit) return [];
+    const decided = await Promise.all(agreement.ids.map(async (fid) => (await deps.reviews.get(fid))?.review?.decision ?? 'skip'));
+    return agreement.ids.filter((_, i) => decided[i] === 'skip');
   }
 
   async function view(run: RetrainRun, log: string): Promise<RunView> {
@@ -100,7 +163,24 @@ export function trainingRuns(deps: RunsDeps) {
       }
     }
     const { id, backend, kind, state, version, startedAt, finishedAt, publishedAt, error, feedback, usage } = run;
-    return { id, backend, kind, state, version, startedAt, finishedAt, publishedAt, error, logTail: log, feedback, usage, candidate };
+    const read = run.state === 'running' ? null : await readAgreement(runPaths(run.dir).agreement);
+    const agreement = read === null ? null : (({ ids: _, ...rest }) => rest)(read);
+    return {
+      id,
+      backend,
+      kind,
+      state,
+      version,
+      startedAt,
+      finishedAt,
+      publishedAt,
+      error,
+      logTail: log,
+      feedback,
+      usage,
+      agreement,
+      candidate,
+    };
   }
 
   return {
@@ -121,6 +201,7 @@ export function trainingRuns(deps: RunsDeps) {
           paths.export,
         );
         await runs.snapshot(id, { exportSha256: snapshot.sha256, records: snapshot.records, skipped: snapshot.skipped });
+        await snapshotUnlabelled(run.dir);
         await writeFile(paths.config, config);
         await runs.started(id, await setup.backend.start(run));
       } catch (error) {
@@ -154,6 +235,8 @@ export function trainingRuns(deps: RunsDeps) {
       if (run === null) return null;
       const { run: now } = await refresh(run);
       if (now.state !== 'succeeded') throw new RunConflictError(`run ${id} is ${now.state}; only a succeeded run can be published`);
+      const pending = await heldFor(now);
+      if (pending.length > 0) throw new RunHeldError(pending.length);
       const published = await registry.publish(dirSource(runPaths(now.dir).bundle));
       await runs.published(id, deps.now().toISOString());
       return published;
