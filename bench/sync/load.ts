@@ -21,10 +21,12 @@ export function postRequest(port: number, path: string, token: string, body: str
 interface Response {
   status: number;
   body: Buffer;
+  /** The Retry-After header, if any. */
+  retryAfter: string | null;
 }
 
 /** One keep-alive connection; `send` resolves with the next complete response (Content-Length framing). */
-class Connection {
+export class Connection {
   private chunks: Buffer[] = [];
   private waiting: { resolve: (r: Response) => void; reject: (e: Error) => void } | null = null;
 
@@ -79,7 +81,8 @@ class Connection {
     this.chunks = data.length > end ? [data.subarray(end)] : [];
     const waiting = this.waiting;
     this.waiting = null;
-    waiting?.resolve({ status, body: data.subarray(headEnd + 4, end) });
+    const retryAfter = /\r\nretry-after: *([^\r\n]+)/i.exec(head)?.[1] ?? null;
+    waiting?.resolve({ status, body: data.subarray(headEnd + 4, end), retryAfter });
   }
 }
 

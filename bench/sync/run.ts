@@ -1,6 +1,7 @@
 // Feedback sync throughput: batches of 50 records POSTed over loopback to the API (SQLite, WAL),
 // printed beside SQLite's own insert rate for the same rows in the same run.
 //   npx tsx bench/sync/run.ts [--records 200000] [--seconds 20] [--concurrency 8] [--profile DIR (server CPU profiles, summarised)]
+//   npx tsx bench/sync/run.ts --overload [--connections 200] [--seconds 15] [--max-in-flight N]   (load shedding: overload.ts)
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import SQLite from 'better-sqlite3';
 import { openDb, SQLITE_PRAGMAS } from '../../apps/api/src/db/connect.ts';
 import { FEEDBACK_INSERT_SQL, insertParams } from '../../apps/api/src/db/sqlite-writer.ts';
 import { type Batch, postRequest, runLoad } from './load.ts';
+import { runOverload, storedCount } from './overload.ts';
 import { summariseProfiles } from './profile.ts';
 
 const { values } = parseArgs({
@@ -19,6 +21,9 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '20' },
     concurrency: { type: 'string', default: '8' },
     profile: { type: 'string' },
+    overload: { type: 'boolean', default: false },
+    connections: { type: 'string', default: '200' },
+    'max-in-flight': { type: 'string' },
   },
 });
 const MAX_RECORDS = Number(values.records);
@@ -92,15 +97,27 @@ async function rawSqlite(dir: string, name: string, records: FeedbackRecord[]): 
   return { rate: records.length / seconds, p99: percentile(durations, 99) };
 }
 
-function startServer(dir: string): Promise<{ child: ChildProcess; port: number; token: string }> {
+function startServer(dir: string, tokens = 1): Promise<{ child: ChildProcess; port: number; token: string; tokens: string[] }> {
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(import.meta.dirname, 'server.ts'), dir], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...profile,
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'server.ts'),
+      dir,
+      String(tokens),
+      ...(values['max-in-flight'] ? [values['max-in-flight']] : []),
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   return new Promise((resolve, reject) => {
     child.stdout?.once('data', (chunk: Buffer) => {
-      const { port, token } = JSON.parse(chunk.toString()) as { port: number; token: string };
-      resolve({ child, port, token });
+      const { port, token, tokens } = JSON.parse(chunk.toString()) as { port: number; token: string; tokens: string[] };
+      resolve({ child, port, token, tokens });
     });
     child.once('exit', (code) => reject(new Error(`bench server exited ${code}`)));
   });
@@ -110,6 +127,47 @@ const load = () =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');
+
+const line = (k: string, v: string) => console.log(`${k.padEnd(34)}${v}`);
+
+/** --overload: 200+ phones at once against the load-shedding bounds; every acked record checked in the database. */
+async function overload() {
+  const loadAtStart = load();
+  const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bench-overload-'));
+  const salt = Math.floor(Math.random() * 1e6);
+  const server = await startServer(dir, Number(values.connections));
+  let result: Awaited<ReturnType<typeof runOverload>>;
+  try {
+    result = await runOverload({
+      port: server.port,
+      tokens: server.tokens,
+      seconds: MAX_SECONDS,
+      batch: BATCH,
+      makeRecord: (n) => makeRecord(n, salt),
+    });
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+  }
+  const stored = storedCount(join(dir, 'bench.db'), result.ackedIds);
+  rmSync(dir, { recursive: true, force: true });
+  const answers = [...result.statuses.values()].reduce((a, b) => a + b, 0);
+  const share = (status: number) => `${(((result.statuses.get(status) ?? 0) / answers) * 100).toFixed(1)}%`;
+  const { accepted } = result;
+  line('connections (one token each)', `${server.tokens.length}, batches of ${BATCH}, ${result.seconds.toFixed(1)} s`);
+  line(
+    'answers',
+    `${answers}: 200 ${share(200)}, 429 ${share(429)}, 503 ${share(503)} (${JSON.stringify(Object.fromEntries(result.statuses))})`,
+  );
+  line('accepted records/s', (result.ackedIds.length / result.seconds).toFixed(0));
+  line(
+    'accepted latency p50 / p99 / max',
+    `${percentile(accepted, 50).toFixed(1)} / ${percentile(accepted, 99).toFixed(1)} / ${(accepted.at(-1) ?? 0).toFixed(1)} ms`,
+  );
+  line('acked records in the database', `${stored} of ${result.ackedIds.length} (lost: ${result.ackedIds.length - stored})`);
+  line('load average (1/5/15 min)', `${loadAtStart} at start, ${load()} at end`);
+  if (stored !== result.ackedIds.length) process.exitCode = 1;
+}
 
 async function main() {
   const loadAtStart = load();
@@ -139,7 +197,6 @@ async function main() {
     const apiRate = accepted / seconds;
     const rawAfter = await rawSqlite(dir, 'raw-after.db', records.slice(0, Math.min(sent, 50_000)));
     const raw = (rawBefore.rate + rawAfter.rate) / 2;
-    const line = (k: string, v: string) => console.log(`${k.padEnd(34)}${v}`);
     line('records sent / acked accepted', `${sent} / ${accepted} (every ack checked: status, index, id)`);
     line('requests (batches of 50)', `${latencies.length} in ${seconds.toFixed(2)} s, concurrency ${CONCURRENCY}`);
     line('API records/s', apiRate.toFixed(0));
@@ -176,4 +233,4 @@ async function main() {
   }
 }
 
-await main();
+await (values.overload ? overload() : main());

@@ -1,9 +1,10 @@
 // The API under load: a child process so the load generator does not share its CPU or event loop.
-// Prints one JSON line {port, token} on stdout when ready. Rate limits are raised: the bench measures
-// throughput, not the limiter.
+// Prints one JSON line {port, token, tokens} on stdout when ready (`server.ts DIR [TOKENS]`). Rate limits are
+// raised: the bench measures throughput, not the limiter; the load-shedding bounds stay at their defaults.
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.ts';
 import { serveApi } from '../../apps/api/src/boundary/http-server.ts';
+import { DEFAULT_LOAD_LIMITS } from '../../apps/api/src/boundary/load-shedding.ts';
 import { openDb } from '../../apps/api/src/db/connect.ts';
 import { createStorage } from '../../apps/api/src/db/storage.ts';
 import { localPhotoStore } from '../../apps/api/src/photos/photo-store.ts';
@@ -12,17 +13,24 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: server.ts DIR');
 const opened = await openDb({ kind: 'sqlite', path: join(dir, 'bench.db') });
 const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
-const { token } = await storage.tokens.issue('device', 'bench');
+// One device token per simulated phone (overload mode); the first is the throughput run's.
+const tokens: string[] = [];
+for (let i = 0; i < Number(process.argv[3] ?? 1); i++) tokens.push((await storage.tokens.issue('device', `bench ${i}`)).token);
 const unlimited = { burst: 1e9, perSecond: 1e9 };
 const app = createApp({
   storage,
   photos: localPhotoStore(join(dir, 'photos')),
   llm: null,
   bundle: null,
-  config: { rateLimits: { device: unlimited, agronomist: unlimited, maintainer: unlimited } },
+  config: {
+    rateLimits: { device: unlimited, agronomist: unlimited, maintainer: unlimited },
+    // `server.ts DIR TOKENS MAX_IN_FLIGHT`: try another process bound (run.ts --max-in-flight).
+    // The per-token bound is a limiter too (the throughput run sends from one token over 8 connections).
+    load: { ...DEFAULT_LOAD_LIMITS, maxInFlightPerToken: 1e9, maxInFlight: Number(process.argv[4] ?? DEFAULT_LOAD_LIMITS.maxInFlight) },
+  },
 });
 serveApi({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {
-  console.log(JSON.stringify({ port: info.port, token }));
+  console.log(JSON.stringify({ port: info.port, token: tokens[0], tokens }));
 });
 process.on('SIGTERM', () => {
   void opened.close().then(() => process.exit(0));

@@ -56,13 +56,14 @@ export function createApp(deps: AppDeps) {
       return streaming(c, next);
     };
   };
-  // First of all: a request over the process's in-flight bound costs nothing but its 503.
-  app.use('/v1/*', shedLoad(config.load));
   app.use('/v1/feedback', tooLarge(config.feedbackBodyLimit));
   app.use('/v1/review/*', tooLarge(config.otherBodyLimit));
   app.use('/v1/retrain/*', tooLarge(config.otherBodyLimit));
   // After the size limits, so an oversized body is refused before it is read.
   app.use('/v1/*', utf8JsonBody());
+  // After the body has arrived (a phone on 2G must not hold a slot while it uploads) and before it is parsed:
+  // a request over the process's in-flight bound costs only its 503.
+  app.use('/v1/*', shedLoad(config.load));
 
   app.onError((error, c) => {
     // Hono's own 4xx (e.g. malformed JSON from the validator) keep their status.

@@ -46,7 +46,7 @@ function exchange(port: number, request: Buffer): Promise<{ answers: Answer[]; e
         status: Number(m[1]),
         contentType: /^content-type: *([^\r\n]+)/im.exec(m[2] as string)?.[1] ?? null,
       }));
-      resolve({ answers, error, raw: raw.slice(0, 300) });
+      resolve({ answers, error, raw: raw.slice(0, 1000) });
     });
     socket.end(request);
   });

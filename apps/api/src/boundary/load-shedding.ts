@@ -13,9 +13,10 @@ export interface LoadLimits {
 }
 
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
-  // Measured with bench/sync --overload on 2 cores: a batch of 50 costs ~2 ms of CPU, so 32 in flight is a queue of
-  // ~60 ms at most; the accepted requests keep their latency and the rest retry later.
-  maxInFlight: 32,
+  // Counted once the body has arrived. bench/sync --overload (200 phones, 2 shared cores at load ~7): bound 8 gave
+  // accepted p50/p99 42/265 ms at 8.2k records/s, 16 gave 138/676 ms, 32 gave 220/1242 ms. A batch of 50 costs ~2 ms
+  // of CPU and the SQLite writer commits queued batches together, so 8 still reaches full throughput.
+  maxInFlight: 8,
   maxInFlightPerToken: 4,
   retryAfterSeconds: 1,
 };
