@@ -29,6 +29,14 @@ export const sharpDecoder: ImageDecoder = {
   // sharp rotates only when asked (.rotate()); the pipeline's own EXIF step does it, as in the browser.
   appliesExifOrientation: false,
   async decode(bytes, { header, minShortSide }) {
+    // libvips has no BMP loader: say so plainly instead of passing its "unsupported image format" on.
+    if (header.format === 'bmp') {
+      throw new DiagnosisError(
+        'IMAGE_UNSUPPORTED',
+        'BMP images cannot be read here',
+        'Open the photo in your gallery and share or save it as JPEG, then try again.',
+      );
+    }
     try {
       let img = sharp(bytes, { limitInputPixels: NODE_MAX_PIXELS, failOn: 'warning' });
       const f = header.format === 'jpeg' ? jpegDecodeScale(header.width, header.height, minShortSide) : 1;

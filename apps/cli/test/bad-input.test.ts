@@ -23,6 +23,16 @@ async function errorOf(bytes: Uint8Array) {
 const meanAbsDiff = (a: Uint8Array, b: Uint8Array) => a.reduce((s, v, i) => s + Math.abs(v - (b[i] as number)), 0) / a.length;
 
 describe('bad input, Node path', () => {
+  it("BMP: IMAGE_UNSUPPORTED in plain words, not the decoder's", async () => {
+    const bmp = new Uint8Array(58);
+    bmp.set([0x42, 0x4d]); // "BM"
+    new DataView(bmp.buffer).setInt32(18, 40, true);
+    new DataView(bmp.buffer).setInt32(22, 40, true);
+    const error = await errorOf(bmp);
+    expect(error.name).toBe('IMAGE_UNSUPPORTED');
+    expect(error.message).toBe('BMP images cannot be read here');
+    expect(error.advice).toMatch(/save it as JPEG/);
+  });
   it('0-byte file: IMAGE_UNREADABLE', async () => {
     expect((await errorOf(new Uint8Array())).name).toBe('IMAGE_UNREADABLE');
   });
