@@ -14,6 +14,7 @@ import { hubRegistry } from './registry/hub-registry.ts';
 import { type BundleRegistry, localRegistry } from './registry/registry.ts';
 import { DEFAULT_PRICES, localBackend, type TrainingSetup, trainerCommand } from './training/backend.ts';
 import { modalBackend } from './training/modal.ts';
+import { parseSchedule, type SchedulerBudget } from './training/scheduler.ts';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -110,6 +111,27 @@ export function channelsFromEnv(registry: BundleRegistry, env: NodeJS.ProcessEnv
  * LEAFCHECK_HEAD_CHECKPOINT (the served bundle's final.pt) when set; features are cached in LEAFCHECK_FEATURE_CACHE
  * (<runs>/feature-cache); cost = GPU seconds x LEAFCHECK_GPU_PRICE_PER_SECOND + CPU seconds x LEAFCHECK_CPU_PRICE_PER_SECOND.
  */
+/**
+ * LEAFCHECK_RETRAIN_SCHEDULE (off when unset): how often the scheduler evaluates the retrain decision (30m, 6h, 1d)
+ * and starts a head run when it fires, within LEAFCHECK_RETRAIN_MAX_RUNS_PER_WEEK (2) and
+ * LEAFCHECK_RETRAIN_MAX_COST_PER_MONTH (20, USD, estimated).
+ */
+export function schedulerFromEnv(env: NodeJS.ProcessEnv = process.env): { intervalMs: number; budget: SchedulerBudget } | null {
+  if (!env.LEAFCHECK_RETRAIN_SCHEDULE) return null;
+  const number = (name: string, fallback: number) => {
+    const value = env[name] === undefined ? fallback : Number(env[name]);
+    if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number >= 0, got ${env[name]}`);
+    return value;
+  };
+  return {
+    intervalMs: parseSchedule(env.LEAFCHECK_RETRAIN_SCHEDULE),
+    budget: {
+      maxRunsPerWeek: number('LEAFCHECK_RETRAIN_MAX_RUNS_PER_WEEK', 2),
+      maxCostPerMonthUsd: number('LEAFCHECK_RETRAIN_MAX_COST_PER_MONTH', 20),
+    },
+  };
+}
+
 export function trainingFromEnv(env: NodeJS.ProcessEnv = process.env): TrainingSetup {
   const command = trainerCommand(REPO_ROOT, env.LEAFCHECK_TRAINER_COMMAND);
   const kind = env.LEAFCHECK_TRAINING ?? 'local';

@@ -2,13 +2,17 @@
 // environment (see README), migrates the DB, and in dev makes sure a device token exists for the PWA.
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createApp } from './app.ts';
+import { type AppDeps, createApp } from './app.ts';
 import { serveApi } from './boundary/http-server.ts';
 import { openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { TokenStore } from './db/token-store.ts';
-import { bundleOrNull, channelsFromEnv, REPO_ROOT, readEnv, registryFromEnv, trainingFromEnv } from './env.ts';
+import { DEFAULT_CONFIG } from './context.ts';
+import { bundleOrNull, channelsFromEnv, REPO_ROOT, readEnv, registryFromEnv, schedulerFromEnv, trainingFromEnv } from './env.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
+import { retrainDecision } from './training/decision.ts';
+import { trainingRunsOf } from './training/runs.ts';
+import { retrainScheduler } from './training/scheduler.ts';
 
 const DEV_TOKENS_FILE = process.env.LEAFCHECK_DEV_TOKENS ?? join(REPO_ROOT, '.leafcheck', 'dev-tokens.json');
 
@@ -33,6 +37,24 @@ async function ensureDevTokens(tokens: TokenStore, deviceToken: string | null): 
   console.log(`created dev tokens in ${DEV_TOKENS_FILE}\n  device token for the PWA: ${created.device}`);
 }
 
+/** The retrain scheduler, when LEAFCHECK_RETRAIN_SCHEDULE is set (and runs can start); returns its stop function. */
+function startSchedulerFromEnv(deps: AppDeps): () => void {
+  const schedule = schedulerFromEnv();
+  const now = () => new Date();
+  const runs = trainingRunsOf(deps, now);
+  if (schedule === null || runs === null) return () => {};
+  const retrain = { ...DEFAULT_CONFIG.retrain, ...deps.config?.retrain };
+  const scheduler = retrainScheduler({
+    decide: async () => (deps.bundle ? retrainDecision(deps.storage, deps.bundle, retrain, now()) : null),
+    runs,
+    store: deps.storage.runs,
+    budget: schedule.budget,
+    now,
+  });
+  console.log(`retrain scheduler on: every ${schedule.intervalMs / 60_000} min, budget ${JSON.stringify(schedule.budget)}`);
+  return scheduler.start(schedule.intervalMs);
+}
+
 async function main() {
   const env = readEnv();
   const opened = await openDb(env.db);
@@ -40,7 +62,7 @@ async function main() {
   if (env.dev) await ensureDevTokens(storage.tokens, env.devDeviceToken);
   const bundle = await bundleOrNull(env.bundleDir);
   const registry = registryFromEnv();
-  const app = createApp({
+  const deps: AppDeps = {
     storage,
     photos: localPhotoStore(env.photosDir),
     llm: env.llm,
@@ -49,7 +71,9 @@ async function main() {
     channels: channelsFromEnv(registry),
     training: trainingFromEnv(),
     config: { corsOrigins: env.corsOrigins },
-  });
+  };
+  const app = createApp(deps);
+  const stopScheduler = startSchedulerFromEnv(deps);
   const server = serveApi({ fetch: app.fetch, port: env.port, hostname: process.env.HOST ?? '127.0.0.1' }, (info) => {
     const where = env.db.kind === 'sqlite' ? env.db.path : 'PostgreSQL (DATABASE_URL)';
     console.log(
@@ -57,6 +81,7 @@ async function main() {
     );
   });
   const stop = () => {
+    stopScheduler();
     server.close(() => {
       void opened.close().then(() => process.exit(0));
     });

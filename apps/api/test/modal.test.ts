@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../src/env.ts';
 import { runPaths, type TrainingJob } from '../src/training/backend.ts';
 import { modalBackend } from '../src/training/modal.ts';
+import { fakeTrainerCommand } from './fake-trainer-command.ts';
 
 const KEY = 'wk-test-key';
 const SECRET = 'ws-test-secret';
@@ -86,13 +87,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-const command = async () => [
-  process.execPath,
-  '--import',
-  'tsx',
-  join(REPO_ROOT, 'apps/api/test/fake-trainer.ts'),
-  join(work, 'fake.json'),
-];
+const command = fakeTrainerCommand(() => join(work, 'fake.json'));
 const backend = (secret = SECRET, base = url) => modalBackend({ url: base, key: KEY, secret, command, cwd: REPO_ROOT });
 
 describe('Modal training backend', () => {

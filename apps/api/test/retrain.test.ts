@@ -11,11 +11,11 @@ import { REPO_ROOT } from '../src/env.ts';
 import { localRegistry } from '../src/registry/registry.ts';
 import { localBackend, TrainingError } from '../src/training/backend.ts';
 import type { RunView } from '../src/training/runs.ts';
+import { fakeTrainerCommand } from './fake-trainer-command.ts';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
 import { backends, call, type Harness, openHarness } from './harness.ts';
 
 const FIXTURE = join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts');
-const FAKE = join(REPO_ROOT, 'apps/api/test/fake-trainer.ts');
 const key = generateKeyPair();
 const trusted: TrustedKey[] = [{ keyId: key.keyId, publicKeyHex: key.publicKeyHex }];
 const BASE_CONFIG = `[data]\nroot = "../shared/data"\n\n[train]\nrun_dir = "trainer/runs/default"\nseed = 0\n\n[bundle]\nout = "bundles/default"\nversion = "1.3.0"\n\n[[bundle.sources]]\nprefix = "x/"\n`;
@@ -57,7 +57,7 @@ describe.each(backends)('retrain runs on %s', { timeout: 60_000 }, (backend) => 
     const manifest = JSON.parse(await readFile(join(current, 'manifest.json'), 'utf8')) as BundleManifest;
     await writeSignedBundle(current, { ...manifest, bundleVersion: '1.3.0', metrics: { 'disease.top1': 0.25 } }, key.privateKeyHex);
     await registry.publish(dirSource(current));
-    const command = async () => [process.execPath, '--import', 'tsx', FAKE, settings()];
+    const command = fakeTrainerCommand(settings);
     const training = { backend: localBackend(command, REPO_ROOT), runsDir: join(work, 'runs'), baseConfigPath: join(work, 'base.toml') };
     h = await openHarness(backend, { registry, training });
   });

@@ -18,6 +18,7 @@ const routes: Array<{ method: string; path: string; openapi: string; body?: unkn
   { method: 'GET', path: '/v1/export', openapi: '/v1/export', allowed: ['maintainer'] },
   { method: 'GET', path: '/v1/retrain/decision', openapi: '/v1/retrain/decision', allowed: ['maintainer'] },
   { method: 'POST', path: '/v1/retrain/runs', openapi: '/v1/retrain/runs', allowed: ['maintainer'], passes: 503 },
+  { method: 'GET', path: '/v1/retrain/runs', openapi: '/v1/retrain/runs', allowed: ['maintainer'], passes: 503 },
   { method: 'GET', path: `/v1/retrain/runs/${run}`, openapi: '/v1/retrain/runs/{id}', allowed: ['maintainer'], passes: 503 },
   {
     method: 'POST',

@@ -1,9 +1,9 @@
 // Maintainer routes: the labelled export for the trainer and the retrain decision.
 import { createRoute, z } from '@hono/zod-openapi';
-import { decideRetrain } from '@leafcheck/sync';
 import type { Api, RouteContext } from '../context.ts';
 import { exportFile } from '../export/export.ts';
 import { authResponses, errorBody, security } from '../schemas.ts';
+import { retrainDecision } from '../training/decision.ts';
 
 const decisionSchema = z
   .object({
@@ -84,21 +84,7 @@ export function registerMaintainer(app: Api, ctx: RouteContext) {
       const bundle = ctx.deps.bundle;
       if (bundle === null)
         return c.json({ error: 'no-bundle', message: 'the API has no bundle manifest to compare against (LEAFCHECK_BUNDLE_DIR)' }, 503);
-      const stats = await ctx.deps.storage.feedback.stats();
-      const reviewed = await ctx.deps.storage.feedback.reviewedSince(bundle.createdAt);
-      const decision = decideRetrain(
-        {
-          bundle: { version: bundle.version, createdAt: bundle.createdAt, metrics: bundle.metrics, labels: bundle.labels },
-          verdicts: stats
-            .filter((r) => r.bundleVersion === bundle.version)
-            .map((r) => ({ label: r.label, right: r.right, wrong: r.wrong })),
-          newReviewedLabels: reviewed.count,
-          unknownReviewedLabels: reviewed.labels.filter((l) => !bundle.labels.includes(l)),
-          now: ctx.now(),
-        },
-        ctx.config.retrain,
-      );
-      return c.json({ bundleVersion: bundle.version, ...decision }, 200);
+      return c.json(await retrainDecision(ctx.deps.storage, bundle, ctx.config.retrain, ctx.now()), 200);
     },
   );
 }

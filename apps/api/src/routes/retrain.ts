@@ -7,7 +7,7 @@ import { ExportError } from '../export/export.ts';
 import { PromotionRefusedError, RegistryError } from '../registry/registry.ts';
 import { authResponses, errorBody, gateReport, idParam, security } from '../schemas.ts';
 import { TrainingError } from '../training/backend.ts';
-import { RunConflictError, RunHeldError, trainingRuns } from '../training/runs.ts';
+import { RunConflictError, RunHeldError, trainingRunsOf } from '../training/runs.ts';
 
 const runView = z
   .object({
@@ -68,19 +68,7 @@ const notFound = { 404: { description: 'no such run', content: { 'application/js
 const published = z.object({ version: z.string(), gate: gateReport.optional() }).passthrough();
 
 export function registerRetrain(app: Api, ctx: RouteContext) {
-  const { training, registry, storage } = ctx.deps;
-  const runs =
-    training && registry
-      ? trainingRuns({
-          runs: storage.runs,
-          setup: training,
-          registry,
-          served: ctx.deps.bundle ? { version: ctx.deps.bundle.version, labels: ctx.deps.bundle.labels } : null,
-          reviews: storage.reviews,
-          photos: ctx.deps.photos,
-          now: ctx.now,
-        })
-      : null;
+  const runs = trainingRunsOf(ctx.deps, ctx.now);
   const common = { tags: ['maintainer'], security, middleware: ctx.auth('maintainer') };
   // The one place backend errors become answers.
   const failure = (error: unknown) => {

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_PROMOTION_POLICY, type GateReport } from '@leafcheck/bundle';
 import { dirSource } from '@leafcheck/bundle/node';
+import type { AppDeps } from '../context.ts';
 import type { ReviewStore } from '../db/review-store.ts';
 import type { RetrainRun, RunKind, RunStore, RunUsage } from '../db/run-store.ts';
 import { writeExport } from '../export/export.ts';
@@ -244,3 +245,17 @@ export function trainingRuns(deps: RunsDeps) {
   };
 }
 export type TrainingRuns = ReturnType<typeof trainingRuns>;
+
+/** The runs of an app's deps (the routes and the scheduler share them); null without a backend or a registry. */
+export function trainingRunsOf(deps: AppDeps, now: () => Date): TrainingRuns | null {
+  if (!deps.training || !deps.registry) return null;
+  return trainingRuns({
+    runs: deps.storage.runs,
+    setup: deps.training,
+    registry: deps.registry,
+    served: deps.bundle ? { version: deps.bundle.version, labels: deps.bundle.labels } : null,
+    reviews: deps.storage.reviews,
+    photos: deps.photos,
+    now,
+  });
+}
