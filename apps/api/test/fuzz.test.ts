@@ -32,9 +32,9 @@ function exchange(port: number, request: Buffer): Promise<{ answers: Answer[]; e
     const chunks: Buffer[] = [];
     let error: string | null = null;
     const timer = setTimeout(() => {
-      error = 'timeout: no close within 5 s';
+      error = 'timeout: no close within 10 s';
       socket.destroy();
-    }, 5_000);
+    }, 10_000);
     socket.on('data', (d) => chunks.push(d));
     socket.on('error', (e) => {
       error = (e as NodeJS.ErrnoException).code ?? e.message;
@@ -213,6 +213,7 @@ describe('fuzz over the OpenAPI document', () => {
     expect(answers[0]).toEqual({ status, contentType: 'application/json' });
     expect(raw).toMatch(message);
     if (status !== 413) expect(error).toBeNull();
+    else expect([null, 'EPIPE', 'ECONNRESET']).toContain(error); // the 413 arrived; the rest of the body was not wanted
   });
 
   it('a header block over the limit gets a JSON 431', async () => {
@@ -285,7 +286,8 @@ describe('fuzz over the OpenAPI document', () => {
         // A body megabytes over the limit is answered 413 at once; the server then reads and drops the rest for a
         // while (@hono/node-server: 500 ms, 64 MiB) and may close before a slow client has written it all. The answer
         // arrived, which is what a client needs; any other error is a failure.
-        const refusedEarly = framing === 'chunked-over-limit' && answers[0]?.status === 413 && error === 'EPIPE';
+        const refusedEarly =
+          framing === 'chunked-over-limit' && answers[0]?.status === 413 && (error === 'EPIPE' || error === 'ECONNRESET');
         if (!refusedEarly) expect(error, what).toBeNull();
         for (const { status, contentType } of answers) {
           statuses.set(status, (statuses.get(status) ?? 0) + 1);
