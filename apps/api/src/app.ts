@@ -39,7 +39,17 @@ export function createApp(deps: AppDeps) {
   if (config.corsOrigins.length > 0) {
     // '*' alone means any origin (test servers only); otherwise exact origins.
     const origin = config.corsOrigins.length === 1 && config.corsOrigins[0] === '*' ? '*' : config.corsOrigins;
-    app.use('*', cors({ origin, allowMethods: ['GET', 'POST'], allowHeaders: ['authorization', 'content-type'], maxAge: 600 }));
+    app.use(
+      '*',
+      cors({
+        origin,
+        allowMethods: ['GET', 'POST'],
+        // range / if-range / if-none-match: resumable, revalidated bundle downloads (routes/bundles.ts).
+        allowHeaders: ['authorization', 'content-type', 'range', 'if-range', 'if-none-match'],
+        exposeHeaders: ['content-range', 'etag', 'accept-ranges'],
+        maxAge: 600,
+      }),
+    );
   }
   // With a Content-Length, the header decides and the body is never touched here: Hono's bodyLimit
   // would open c.req.raw.body, which makes @hono/node-server build a web stream and lose its direct

@@ -6,6 +6,8 @@ import { registerServiceWorker, requestPersistence, watchOnline } from './app/pw
 import { type Route, startRouter } from './app/router.ts';
 import { type MessageKey, setLanguage, t } from './i18n/index.ts';
 import { loadSettings } from './lib/settings.ts';
+// Before any screen loads a bundle: which one the phone runs (a downloaded update or the embedded one).
+import './features/model-update/client/choice.ts';
 
 // Screens load on first use: the first paint ships only the shell and the diagnose screen.
 // The service worker precaches every chunk, so this costs nothing offline.
@@ -72,6 +74,8 @@ async function start(): Promise<void> {
   void requestPersistence();
   // Sync (and zod with it) is not needed for the first paint.
   setTimeout(() => void import('./features/sync/client/sync-client.ts').then((m) => m.startSyncTriggers()), 500);
+  // Model updates: at start (after the first paint and the bundle load), on regaining signal, every few hours.
+  setTimeout(() => void import('./features/model-update/client/model-update.ts').then((m) => m.startModelUpdateChecks()), 3000);
 }
 
 void start();

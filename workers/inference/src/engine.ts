@@ -85,7 +85,14 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
       const kinds = ['species', 'disease'] as const;
       for (const group of sharesOneGraph(bundle.manifest) ? [kinds] : kinds.map((k) => [k])) {
         const { height, width } = bundle.manifest.models[group[0]].input;
-        await backend.runner.run(group, goldenInputs(height, width)[2] as Uint8Array, [1, height, width, 3]);
+        const logits = await backend.runner.run(group, goldenInputs(height, width)[2] as Uint8Array, [1, height, width, 3]);
+        // Self-test before this bundle replaces the running one: every model answers, with finite numbers.
+        for (const kind of group) {
+          const out = logits[kind];
+          if (!out || out.length !== bundle.manifest.models[kind].output.labels.length || !out.every(Number.isFinite)) {
+            throw inferenceError('MODEL_FAILED', `self-test: the ${kind} model of ${bundle.manifest.bundleVersion} gives no usable answer`);
+          }
+        }
       }
       const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: t3 - t2, firstRuns: performance.now() - t3 };
       if (backend.runner !== wasm) await wasm.release();

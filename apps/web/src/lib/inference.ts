@@ -2,7 +2,13 @@
 import type { Diagnosis } from '@leafcheck/diagnosis/types';
 import InferenceWorker from '@leafcheck/inference-worker?worker';
 import { type Remote, wrap } from 'comlink';
-import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle } from '../../../../workers/inference/src/api.ts';
+import type {
+  DiagnoseOptions,
+  InferenceErrorCode,
+  InferenceWorkerApi,
+  LoadedBundle,
+  LoadOptions,
+} from '../../../../workers/inference/src/api.ts';
 
 export const BUNDLE_BASE_URL = new URL('bundles/default/', document.baseURI).href;
 
@@ -14,14 +20,46 @@ function worker(): Remote<InferenceWorkerApi> {
   return api;
 }
 
+const trustedKeys = __EXTRA_TRUSTED_KEYS__.length ? { trustedKeys: __EXTRA_TRUSTED_KEYS__ } : {};
+
+/** Which bundle to run: a downloaded one (model-update), or the one built into the app. */
+export interface BundleChoice {
+  /** File name -> sha256 in the model file store; absent: the embedded bundle. */
+  files?: Record<string, string>;
+  rollback?: LoadOptions['rollback'];
+}
+
+let choose: () => Promise<BundleChoice> = async () => ({});
+
+/** model-update tells this module which bundle the phone runs (read once, when the first load starts). */
+export function setBundleChoice(chooser: () => Promise<BundleChoice>): void {
+  choose = chooser;
+}
+
+function load(choice: BundleChoice): Promise<LoadedBundle> {
+  return worker().load(BUNDLE_BASE_URL, { ...trustedKeys, ...choice });
+}
+
 export function loadBundle(): Promise<LoadedBundle> {
-  loaded ??= worker()
-    .load(BUNDLE_BASE_URL, __EXTRA_TRUSTED_KEYS__.length ? { trustedKeys: __EXTRA_TRUSTED_KEYS__ } : {})
+  loaded ??= choose()
+    .then((choice) => load(choice).catch((error: unknown) => (choice.files ? load({}) : Promise.reject(error))))
     .catch((error: unknown) => {
       loaded = undefined; // let the next attempt (e.g. after coming online) try again
       throw error;
     });
   return loaded;
+}
+
+/**
+ * Loads another bundle in new sessions (the worker verifies and self-tests it first) and switches to it; a
+ * diagnosis already running finishes on the old one. On failure the old bundle stays loaded and this throws.
+ */
+export async function switchBundle(choice: BundleChoice): Promise<LoadedBundle> {
+  await loaded?.catch(() => undefined);
+  const next = load(choice);
+  await next;
+  loaded = next;
+  return next;
 }
 
 /** The bundle if it already loaded, without starting a load. */

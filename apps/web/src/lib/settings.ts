@@ -8,6 +8,8 @@ export interface Settings {
   apiBase: string;
   deviceToken: string;
   reviewToken: string;
+  /** Which release channel of model bundles this phone follows (beta gets new models first). */
+  modelChannel: 'stable' | 'beta';
 }
 
 export const APP_VERSION: string = import.meta.env.VITE_APP_VERSION ?? '0.1.0';
@@ -17,6 +19,7 @@ const defaults: Settings = {
   apiBase: import.meta.env.VITE_API_BASE ?? 'http://localhost:8787',
   deviceToken: import.meta.env.VITE_DEVICE_TOKEN ?? '',
   reviewToken: '',
+  modelChannel: import.meta.env.VITE_MODEL_CHANNEL === 'beta' ? 'beta' : 'stable',
 };
 
 export async function loadSettings(): Promise<Settings> {

@@ -136,6 +136,10 @@ describe('model update against the real API', () => {
       (m3.models.backbone?.bytes ?? 0) + (await manifestBytes('1.3.0')) + (m3.files['model-card.md']?.bytes ?? 0),
     );
     expect(await runUpdate(phone.deps)).toEqual({ kind: 'up-to-date', version: '1.3.0' });
+    // The farmer goes back; the next check does not push the version they left onto them again.
+    expect((await goBack(phone.deps))?.version).toBe('1.2.0');
+    expect(await runUpdate(phone.deps)).toEqual({ kind: 'up-to-date', version: '1.2.0' });
+    expect((await goBack(phone.deps))?.version).toBe('1.3.0');
     // Only the current and previous bundles' files stay on the phone.
     const kept = new Set([...Object.values(phone.state().current?.files ?? {}), ...Object.values(phone.state().previous?.files ?? {})]);
     expect(new Set(phone.store.files.keys())).toEqual(kept);

@@ -14,29 +14,9 @@ import {
   verifyBundle,
 } from '@leafcheck/bundle';
 import { type FileStore, storeSource } from '../../../../../../workers/inference/src/file-store.ts';
+import type { InstalledBundle, ModelState } from './state.ts';
 
-export interface InstalledBundle {
-  version: string;
-  /** 'embedded': the bundle built into the app (served at its own URL); 'downloaded': files in the FileStore. */
-  source: 'embedded' | 'downloaded';
-  manifestSha256: string | null;
-  /** File name -> sha256, manifest.json included (downloaded bundles). */
-  files: Record<string, string>;
-  installedAt: string;
-  channel: string | null;
-  /** The first lines of the bundle's model card: what changed, for the settings screen. */
-  notes: string;
-}
-
-export interface ModelState {
-  current: InstalledBundle | null;
-  previous: InstalledBundle | null;
-  /** The newest version this device ever verified: an older download needs a signed rollback statement. */
-  highestVerified: string | null;
-  lastCheckAt: string | null;
-}
-
-export const EMPTY_STATE: ModelState = { current: null, previous: null, highestVerified: null, lastCheckAt: null };
+export { EMPTY_STATE, type InstalledBundle, type ModelState } from './state.ts';
 
 export interface Assignment {
   channel: string;
@@ -70,11 +50,24 @@ export interface UpdateDeps {
   confirmDownload(bytes: number): Promise<boolean>;
   /** Default ASK_ABOVE_BYTES (1 MB). */
   askAboveBytes?: number;
-  /** Loads the verified bundle in new sessions, self-tests it and switches to it; throws (and keeps the old one) if not. */
-  activate(bundle: InstalledBundle): Promise<void>;
+  /**
+   * Loads the verified bundle in new sessions, self-tests it and switches to it; throws (and keeps the old one) if not.
+   * `proof` is what let an older version through, for the worker's own rollback check.
+   */
+  activate(bundle: InstalledBundle, proof?: RollbackProof): Promise<void>;
+  /**
+   * Bytes the phone already holds outside the store (the embedded bundle, cached by the service worker), by sha256;
+   * null when it has none. Checked before anything is downloaded.
+   */
+  localCopy?: (sha256: string) => Promise<Uint8Array | null>;
   now?: () => Date;
   /** Tries per file when a download breaks off (each resumes where the last stopped). */
   attempts?: number;
+}
+
+export interface RollbackProof {
+  highestVerified: string | null;
+  rollback?: unknown;
 }
 
 export const ASK_ABOVE_BYTES = 1024 * 1024;
@@ -169,7 +162,9 @@ export async function runUpdate(deps: UpdateDeps): Promise<UpdateOutcome> {
   const base = deps.apiBase.replace(/\/+$/, '');
   let assignment: Assignment;
   try {
-    const res = await deps.fetch(`${base}/v1/channels/${deps.channel}/assignment?device=${encodeURIComponent(deps.deviceId)}`);
+    // no-cache: always revalidate (If-None-Match -> a cheap 304), never trust a minute-old answer after a rollout.
+    const url = `${base}/v1/channels/${deps.channel}/assignment?device=${encodeURIComponent(deps.deviceId)}`;
+    const res = await deps.fetch(url, { cache: 'no-cache' });
     if (!res.ok) return { kind: 'offline', message: `the update server answered HTTP ${res.status}` };
     assignment = (await res.json()) as Assignment;
   } catch (error) {
@@ -181,6 +176,7 @@ export async function runUpdate(deps: UpdateDeps): Promise<UpdateOutcome> {
   if (!version || !assignment.bundleUrl || !assignment.manifestSha256) return { kind: 'up-to-date', version: running };
   if (state.current?.manifestSha256 === assignment.manifestSha256) return { kind: 'up-to-date', version };
   if (!state.current && version === deps.embeddedVersion) return { kind: 'up-to-date', version };
+  if (version === state.skipVersion) return { kind: 'up-to-date', version: running };
   const highestVerified = [state.highestVerified, deps.embeddedVersion]
     .filter((v): v is string => v !== null)
     .sort(compareVersions)
@@ -198,7 +194,13 @@ export async function runUpdate(deps: UpdateDeps): Promise<UpdateOutcome> {
     const manifest = parseManifest(new TextDecoder().decode(manifestBytes));
     const wanted = bundleFiles(manifest);
     const missing: [string, { sha256: string; bytes: number }][] = [];
-    for (const entry of Object.entries(wanted)) if ((await deps.store.get(entry[1].sha256)) === null) missing.push(entry);
+    for (const entry of Object.entries(wanted)) {
+      const { sha256 } = entry[1];
+      if ((await deps.store.get(sha256)) !== null) continue;
+      const local = (await deps.localCopy?.(sha256)) ?? null;
+      if (local && (await sha256Hex(local)) === sha256) await deps.store.put(sha256, local);
+      else missing.push(entry);
+    }
     const bytes = missing.reduce((n, [, f]) => n + f.bytes, 0);
     if (bytes > (deps.askAboveBytes ?? ASK_ABOVE_BYTES) && !(await deps.confirmDownload(bytes))) {
       return { kind: 'needs-consent', version, bytes };
@@ -207,11 +209,10 @@ export async function runUpdate(deps: UpdateDeps): Promise<UpdateOutcome> {
     for (const [name, f] of missing) downloadedBytes += await download(deps, fileUrl(name), f.sha256, f.bytes);
     await deps.store.put(manifestSha, manifestBytes);
     const files = { 'manifest.json': manifestSha, ...Object.fromEntries(Object.entries(wanted).map(([n, f]) => [n, f.sha256])) };
-    const verified = await verifyBundle(storeSource(files, deps.store), deps.trusted, {
-      rollback: { highestVerified, rollback: assignment.rollback ?? undefined },
-    });
+    const proof: RollbackProof = { highestVerified, rollback: assignment.rollback ?? undefined };
+    const verified = await verifyBundle(storeSource(files, deps.store), deps.trusted, { rollback: proof });
     const installed = metaOf(verified, files, deps.channel, manifestSha, now());
-    await deps.activate(installed); // new sessions + self-test; throws and keeps the old bundle if it fails
+    await deps.activate(installed, proof); // new sessions + self-test; throws and keeps the old bundle if it fails
     const previous = state.current ?? embeddedEntry(deps.embeddedVersion, now());
     const newest = compareVersions(version, highestVerified) > 0 ? version : highestVerified;
     await deps.saveState({ current: installed, previous, highestVerified: newest, lastCheckAt: now().toISOString() });
@@ -239,6 +240,6 @@ export async function goBack(deps: Pick<UpdateDeps, 'loadState' | 'saveState' | 
   const state = await deps.loadState();
   if (!state.previous) return null;
   await deps.activate(state.previous);
-  await deps.saveState({ ...state, current: state.previous, previous: state.current });
+  await deps.saveState({ ...state, current: state.previous, previous: state.current, skipVersion: state.current?.version ?? null });
   return state.previous;
 }

@@ -1,10 +1,12 @@
-// Settings: language, storage health, the model and its backend, the outbox, and the server keys.
+// Settings: language, storage health, the model (version, updates, going back) and its backend, the outbox, the server keys.
 import { h, liveRegion, render } from '../../../app/dom.ts';
 import { language, languages, setLanguage, t } from '../../../i18n/index.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { inferenceErrorCode, loadBundle } from '../../../lib/inference.ts';
 import { APP_VERSION, loadSettings, type Settings, saveSettings } from '../../../lib/settings.ts';
 import { verdictText } from '../../feedback/client/form.ts';
+import { loadModelState } from '../../model-update/client/choice.ts';
+import type { UpdateOutcome } from '../../model-update/shared/update.ts';
 import { onSyncChange, syncNow } from '../../sync/client/sync-client.ts';
 import { lastSync } from '../../sync/shared/drain.ts';
 import { outboxSummary } from '../../sync/shared/idb-outbox-store.ts';
@@ -27,10 +29,87 @@ async function storageCard(): Promise<HTMLElement> {
   );
 }
 
-function modelCard(): HTMLElement {
+function updateText(outcome: UpdateOutcome): string {
+  switch (outcome.kind) {
+    case 'up-to-date':
+      return t('modelUpdate.upToDate', { version: outcome.version ?? '' });
+    case 'updated':
+      return t('modelUpdate.updated', { version: outcome.version, size: bytes(outcome.downloadedBytes) });
+    case 'needs-consent':
+      return t('modelUpdate.needsConsent', { version: outcome.version, size: bytes(outcome.bytes) });
+    case 'refused':
+      return t('modelUpdate.refused', { version: outcome.version, detail: outcome.message });
+    case 'storage-full':
+      return t('modelUpdate.storageFull', { version: outcome.version });
+    case 'offline':
+      return t('modelUpdate.offline', { detail: outcome.message });
+  }
+}
+
+/** The model: version, when it was updated, what changed, check now, and "go back to the previous model". */
+function modelCard(): [HTMLElement, () => void] {
   const body = h('div', {}, h('p', {}, t('settings.notLoaded')));
-  loadBundle().then(
-    (b) =>
+  const history = h('div', { 'data-testid': 'model-history' });
+  const status = liveRegion();
+  const draw = async () => {
+    const [state, updates] = [await loadModelState(), await import('../../model-update/client/model-update.ts')];
+    const current = state.current;
+    render(
+      history,
+      h(
+        'p',
+        { 'data-testid': 'model-updated' },
+        current?.source === 'downloaded'
+          ? t('modelUpdate.updatedAt', { when: new Date(current.installedAt).toLocaleString(language()) })
+          : t('modelUpdate.builtIn'),
+      ),
+      current?.notes
+        ? h(
+            'details',
+            {},
+            h('summary', {}, t('modelUpdate.whatChanged')),
+            h('p', { class: 'notes', style: 'white-space: pre-line', 'data-testid': 'model-notes' }, current.notes),
+          )
+        : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          'data-testid': 'check-model',
+          onclick: async () => {
+            status.textContent = t('modelUpdate.checking');
+            const outcome = await updates.checkForModelUpdate(async (n) => window.confirm(t('modelUpdate.confirm', { size: bytes(n) })));
+            status.textContent = updateText(outcome);
+            void refresh();
+          },
+        },
+        t('modelUpdate.check'),
+      ),
+      state.previous
+        ? h(
+            'button',
+            {
+              type: 'button',
+              'data-testid': 'previous-model',
+              onclick: async () => {
+                try {
+                  const back = await updates.goBackToPreviousModel();
+                  if (back) status.textContent = t('modelUpdate.wentBack', { version: back.version });
+                } catch (error) {
+                  status.textContent = t('modelUpdate.goBackFailed', { detail: errorMessage(error) });
+                }
+                void refresh();
+              },
+            },
+            t('modelUpdate.goBack', { version: state.previous.version }),
+          )
+        : null,
+    );
+  };
+  const refresh = async () => {
+    await draw();
+    try {
+      const b = await loadBundle();
       render(
         body,
         h('p', { 'data-testid': 'settings-bundle' }, t('settings.bundleVersion', { version: b.bundleVersion })),
@@ -40,8 +119,8 @@ function modelCard(): HTMLElement {
           { 'data-testid': 'backend' },
           t('settings.backend', { name: b.backend.name.toUpperCase(), threads: b.backend.threads, reason: b.backend.reason }),
         ),
-      ),
-    (error: unknown) =>
+      );
+    } catch (error) {
       render(
         body,
         h(
@@ -51,9 +130,19 @@ function modelCard(): HTMLElement {
             ? t('settings.integrityBad', { detail: (error as Error).message })
             : errorMessage(error),
         ),
-      ),
-  );
-  return h('section', { class: 'card' }, h('h2', {}, t('settings.model')), body);
+      );
+    }
+  };
+  void refresh();
+  let stop: () => void = () => {};
+  void import('../../model-update/client/model-update.ts').then((m) => {
+    stop = m.onModelUpdate(({ running, outcome }) => {
+      if (running) status.textContent = t('modelUpdate.checking');
+      else if (outcome) status.textContent = updateText(outcome);
+      if (!running) void refresh();
+    });
+  });
+  return [h('section', { class: 'card', 'data-testid': 'model' }, h('h2', {}, t('settings.model')), body, history, status), () => stop()];
 }
 
 function outboxCard(): [HTMLElement, () => void] {
@@ -144,6 +233,7 @@ export async function settingsScreen(root: HTMLElement): Promise<() => void> {
     languages().map((l) => h('option', { value: l.code, selected: l.code === settings.language }, l.name)),
   );
   const [outbox, stopOutbox] = outboxCard();
+  const [model, stopModel] = modelCard();
   render(
     root,
     h('h1', {}, t('settings.title')),
@@ -151,9 +241,12 @@ export async function settingsScreen(root: HTMLElement): Promise<() => void> {
     select,
     outbox,
     await storageCard(),
-    modelCard(),
+    model,
     serverCard(settings),
     h('p', { class: 'muted' }, t('settings.appVersion', { version: APP_VERSION })),
   );
-  return stopOutbox;
+  return () => {
+    stopOutbox();
+    stopModel();
+  };
 }
