@@ -12,6 +12,7 @@ import { launchChromium } from '@leafcheck/test-browser';
 import { createNodePipeline, DEFAULT_BUNDLE_DIR, readKeyFile } from '../../apps/cli/src/node-platform.ts';
 import { SHARED_DATA, sharedImage } from '../../workers/inference/test/server.ts';
 import { buildPage, serve } from './browser.ts';
+import { chainReport } from './chain.ts';
 
 const { values } = parseArgs({
   options: {
@@ -208,3 +209,5 @@ for (const r of all) {
     `${r.name}: warm pipeline by step, medians (ms): ${keys.map((k) => `${k} ${f(median(r.steps.map((s) => s[k] as number)))}`).join(', ')}`,
   );
 }
+// The chained layout (backbone file + heads file) against this bundle's single graph, and update sizes.
+for (const line of await chainReport(bundleDir, runs)) console.log(line);
