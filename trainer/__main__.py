@@ -114,8 +114,11 @@ def run(a: argparse.Namespace) -> object:
         from trainer.bundle import SigningKey
         from trainer.make_bundle import DEFAULT_ADVICE, make_bundle
         from trainer.pipeline import load_config
+        from trainer.sources.feedback_bundle import complete_field_checks
 
-        cfg = load_config(a.config)["bundle"]
+        full = load_config(a.config)
+        cfg = full["bundle"]
+        complete_field_checks(a.run_dir, full)  # a run folder from Modal: served-bundle slice and agreement, here
         key = None
         if a.key:
             k = json.loads(a.key.read_text())

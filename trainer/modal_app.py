@@ -49,9 +49,7 @@ CONTAINER_FILES = [
     ("../shared/weights", "shared/weights"),
 ]
 CONTAINER_IGNORE = ["runs", "**/__pycache__", ".pytest_cache"]
-RUN_FILES_LEFT_HERE = ("cache",)  # feature/array caches stay on the volume; the data links and photos too
-# What of the run's data root goes back: the feedback's ingest report and provenance, not the photos or base links.
-FEEDBACK_REPORTS = {("data",), ("data", "feedback"), *(("data", "feedback", f) for f in ("ingest.json", "provenance.jsonl"))}
+RUN_FILES_LEFT_HERE = ("cache",)  # feature/array caches stay on the volume, and of data/ all but feedback/
 
 
 def run_name(config_text: str) -> str:
@@ -94,21 +92,16 @@ def remote_steps(config_text: str, root: Path = Path("/")) -> str:
 
 
 def pack_run(run_dir: Path) -> bytes:
-    """The run folder as tar.gz for the API: everything the bundle step reads, without caches or the data root
-    (only the ingest report and provenance of the feedback, which the bundle's provenance and model card use)."""
+    """The run folder as tar.gz for the API: everything the bundle step reads, without caches or the base data
+    (of the data root only `feedback/`: its ingest report and provenance for the bundle, its photos so the API can
+    score the served bundle on the held-out ones)."""
 
     def keep(ti: tarfile.TarInfo) -> tarfile.TarInfo | None:
         parts = Path(ti.name).parts  # "./data/x" -> ("data", "x")
         if parts[:1] and parts[0] in RUN_FILES_LEFT_HERE:
             return None
         if parts[:1] == ("data",):
-            wanted = {
-                ("data",),
-                ("data", "feedback"),
-                ("data", "feedback", "ingest.json"),
-                ("data", "feedback", "provenance.jsonl"),
-            }
-            return ti if tuple(parts) in wanted else None
+            return ti if len(parts) == 1 or parts[1] == "feedback" else None
         return ti
 
     buf = io.BytesIO()

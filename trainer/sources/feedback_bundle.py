@@ -37,6 +37,24 @@ def feedback_context(run_dir: Path) -> dict[str, Any] | None:
     return {"ingest": json.loads(ingest.read_text()), "slice": read("eval-feedback"), "agreement": read("eval-agreement")}
 
 
+def complete_field_checks(run_dir: Path, cfg: dict[str, Any]) -> None:
+    """For a run folder trained elsewhere (Modal): the checks that need what only this machine has, the served bundle
+    and the unlabelled photos, run here before the bundle is made (no-ops when the run already has them)."""
+    from trainer.sources.agreement import agreement
+    from trainer.sources.feedback_eval import feedback_slice
+
+    fb, agree = cfg.get("feedback", {}), cfg.get("agreement", {})
+    if not fb.get("served_bundle"):
+        return
+    served = Path(fb["served_bundle"])
+    sliced = run_dir / "eval-feedback" / "metrics.json"
+    unscored = not sliced.is_file() or json.loads(sliced.read_text()).get("served") is None
+    if (run_dir / "data" / "feedback").is_dir() and unscored:
+        feedback_slice(run_dir, run_dir / "data", run_dir / "eval-feedback", served)
+    if agree.get("photos") and not (run_dir / "eval-agreement" / "metrics.json").is_file():
+        agreement(run_dir, served, Path(agree["photos"]), run_dir / "eval-agreement")
+
+
 def feedback_source(ctx: dict[str, Any]) -> dict[str, str]:
     """The [[bundle.sources]] entry for the feedback photos; its name carries the export snapshot's hash."""
     ing = ctx["ingest"]

@@ -139,20 +139,12 @@ def test_modal_body_with_the_container_layout(tmp_path: Path, test_key: SigningK
     with tarfile.open(fileobj=io.BytesIO(pack_run(run_dir)), mode="r:gz") as tar:
         names = tar.getnames()
         tar.extractall(back, filter="data")
-    assert not any(n.startswith(("./cache", "./data/feedback/photos", "./data/Tomato")) for n in names)
+    assert not any(n.startswith(("./cache", "./data/Tomato", "./data/manifest.csv")) for n in names)  # base data stays
+    assert any(n.startswith("./data/feedback/photos/") for n in names)  # so the API can score the served bundle on them
     from trainer.make_bundle import make_bundle
     from trainer.pipeline import run_pipeline
+    from trainer.sources.feedback_bundle import complete_field_checks
 
-    advice = write_advice(tmp_path / "advice.json", [*CLASSES, "Cassava___Mosaic_disease"])
-    candidate = make_bundle(
-        back,
-        tmp_path / "candidate",
-        version="0.2.0",
-        command="modal",
-        sources=[{"prefix": "", "name": "s", "licence": "CC0-1.0"}],
-        advice=advice,
-        key=test_key,
-    )
     # The bundle farmers have, trained here on the same data without feedback: the gate needs every one of its metrics.
     monkeypatch.setenv("LEAFCHECK_HOME", str(tmp_path / "home"))
     local = tmp_path / "local.toml"
@@ -164,6 +156,17 @@ def test_modal_body_with_the_container_layout(tmp_path: Path, test_key: SigningK
         .replace("[bundle]", f"[bundle]\nadvice = {json.dumps(str(write_advice(tmp_path / 'a0.json', [*CLASSES])))}")
     )
     run_pipeline(local)
+    # The API's bundle step on the run folder from Modal: the served-bundle slice and the agreement are computed here.
+    unlabelled = tmp_path / "unlabelled"
+    unlabelled.mkdir()
+    make_image(rng, (200, 60, 200), 9, size=64).save(unlabelled / "00000000-0000-7000-8000-000000000001.jpg")
+    api_config = {"feedback": {"served_bundle": str(tmp_path / "served")}, "agreement": {"photos": str(unlabelled)}}
+    complete_field_checks(back, api_config)
+    advice = write_advice(tmp_path / "advice.json", [*CLASSES, "Cassava___Mosaic_disease"])
+    sources = [{"prefix": "", "name": "s", "licence": "CC0-1.0"}]
+    out = tmp_path / "candidate"
+    candidate = make_bundle(back, out, version="0.2.0", command="modal", sources=sources, advice=advice, key=test_key)
+    assert {"feedback.top1", "feedback.top1.served", "agreement.rate", "agreement.photos.n"} <= set(candidate["metrics"])
     served = json.loads((tmp_path / "served" / "manifest.json").read_text())
     missing = sorted(set(served["metrics"]) - set(candidate["metrics"]))
     assert missing == [], f"a Modal candidate lacks metrics the served bundle has: {missing}"
