@@ -70,6 +70,11 @@ def container_config(config_text: str, root: Path) -> dict[str, Any]:
         "workers": 8,
         "threads": 8,
     }
+    checkpoint = cfg["train"].get("init_checkpoint")
+    if checkpoint:  # a head run starts from the served run's model, which must be on the runs volume
+        if not Path(checkpoint).is_relative_to(Path("/") / RUNS):
+            raise ValueError(f"[train] init_checkpoint must be on the runs volume (/{RUNS}/...) on Modal, not {checkpoint}")
+        cfg["train"]["init_checkpoint"] = str(root / Path(checkpoint).relative_to("/"))
     fb = dict(cfg.get("feedback", {}))
     if fb.get("export"):
         export = Path(fb["export"])

@@ -85,6 +85,11 @@ def test_container_config_refuses_an_export_that_was_not_uploaded() -> None:
         CONFIG + '[feedback]\nexport = "/feedback/x.tar.gz"\nserved_bundle = "/api/b"\n[agreement]\nphotos = "/p"\n', Path("/c")
     )
     assert cfg["data"]["root"] == "/c/data" and cfg["feedback"] == {"export": "/c/feedback/x.tar.gz"} and "agreement" not in cfg
+    head = CONFIG.replace("[train]", "[train]\ninit_checkpoint = {}")
+    with pytest.raises(ValueError, match="runs volume"):
+        container_config(head.format('"/home/api/runs/r0/checkpoints/final.pt"'), Path("/"))
+    on_volume = container_config(head.format('"/runs/r0/checkpoints/final.pt"'), Path("/c"))
+    assert on_volume["train"]["init_checkpoint"] == "/c/runs/r0/checkpoints/final.pt"
 
 
 def test_modal_body_with_the_container_layout(tmp_path: Path, test_key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
