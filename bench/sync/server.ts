@@ -26,7 +26,11 @@ const app = createApp({
     rateLimits: { device: unlimited, agronomist: unlimited, maintainer: unlimited },
     // `server.ts DIR TOKENS MAX_IN_FLIGHT`: try another process bound (run.ts --max-in-flight).
     // The per-token bound is a limiter too (the throughput run sends from one token over 8 connections).
-    load: { ...DEFAULT_LOAD_LIMITS, maxInFlightPerToken: 1e9, maxInFlight: Number(process.argv[4] ?? DEFAULT_LOAD_LIMITS.maxInFlight) },
+    load: {
+      ...DEFAULT_LOAD_LIMITS,
+      maxInFlightPerToken: { device: 1e9, agronomist: 1e9, maintainer: 1e9 },
+      maxInFlight: Number(process.argv[4] ?? DEFAULT_LOAD_LIMITS.maxInFlight),
+    },
   },
 });
 serveApi({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => {

@@ -86,7 +86,8 @@ const KNOWN_GOOD_MS = 10 * 60_000;
 export function authGuards(limits: Record<Role, RateLimit>, load: LoadLimits, failedAuthLimit: RateLimit): AuthGuards {
   return {
     limiter: new RateLimiter(limits),
-    inFlight: new InFlight(load.maxInFlightPerToken),
+    // Keyed by "role:token id", so each role has its own bound.
+    inFlight: new InFlight((key) => load.maxInFlightPerToken[key.slice(0, key.indexOf(':')) as Role]),
     load,
     failedAuth: { buckets: new TokenBuckets(), limit: failedAuthLimit },
     knownGood: new Map(),
@@ -127,14 +128,15 @@ export function requireRole(tokens: TokenStore, guards: AuthGuards, ...roles: Ro
       c.header('retry-after', String(Math.ceil(waitMs / 1000)));
       return c.json({ error: 'rate-limited', message: `too many requests; retry in ${waitMs} ms` }, 429);
     }
-    if (!inFlight.enter(token.id)) {
-      return busy(c, 429, load.retryAfterSeconds, `${load.maxInFlightPerToken} requests of this token are still running`);
+    const slot = `${token.role}:${token.id}`;
+    if (!inFlight.enter(slot)) {
+      return busy(c, 429, load.retryAfterSeconds, `${load.maxInFlightPerToken[token.role]} requests of this token are still running`);
     }
     c.set('token', token);
     try {
       await next();
     } finally {
-      inFlight.leave(token.id);
+      inFlight.leave(slot);
     }
   };
 }

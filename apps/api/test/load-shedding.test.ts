@@ -1,19 +1,20 @@
 // Load shedding: the process's and each token's in-flight bounds answer at once with Retry-After, and failed
 // sign-ins are limited per client address (before any token lookup), without locking out known tokens.
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_LOAD_LIMITS } from '../src/boundary/load-shedding.ts';
 import type { AppConfig } from '../src/context.ts';
 import { record } from './fixtures.ts';
 import { call, type Harness, openHarness } from './harness.ts';
 
 const many = { burst: 1e6, perSecond: 1e6 };
-let h: Harness | null = null;
+const opened: Harness[] = [];
 afterEach(async () => {
-  await h?.close();
-  h = null;
+  for (const h of opened.splice(0)) await h.close();
 });
 
 async function open(config: Partial<AppConfig>): Promise<Harness> {
-  h = await openHarness('sqlite', { config: { rateLimits: { device: many, agronomist: many, maintainer: many }, ...config } });
+  const h = await openHarness('sqlite', { config: { rateLimits: { device: many, agronomist: many, maintainer: many }, ...config } });
+  opened.push(h);
   return h;
 }
 
@@ -43,7 +44,7 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('load shedding', () => {
   it('answers 503 with Retry-After past the process bound, and serves again once requests finish', async () => {
-    const harness = await open({ load: { maxInFlight: 2, maxInFlightPerToken: 10, retryAfterSeconds: 3 } });
+    const harness = await open({ load: { ...DEFAULT_LOAD_LIMITS, maxInFlight: 2, maxQueued: 0, retryAfterSeconds: 3 } });
     const held = holdInserts(harness);
     const first = [post(harness, harness.tokens.device, 1), post(harness, harness.tokens.device, 2)];
     await until(() => held.started() === 2);
@@ -59,8 +60,35 @@ describe('load shedding', () => {
     expect((await call(harness, 'GET', '/healthz', null)).status).toBe(200);
   });
 
+  it('lets a short burst wait for a slot, and refuses what waited longer than maxQueueMs', async () => {
+    const harness = await open({ load: { ...DEFAULT_LOAD_LIMITS, maxInFlight: 1, maxQueued: 1, maxQueueMs: 2_000 } });
+    const held = holdInserts(harness);
+    const first = post(harness, harness.tokens.device, 20);
+    await until(() => held.started() === 1);
+    const queued = post(harness, harness.tokens.device, 21); // waits in the queue
+    await new Promise((r) => setTimeout(r, 20));
+    const overflow = await post(harness, harness.tokens.device, 22); // the queue is full
+    expect(overflow.status).toBe(503);
+    held.release();
+    expect((await first).status).toBe(200);
+    expect((await queued).status).toBe(200);
+
+    const slow = await open({ load: { ...DEFAULT_LOAD_LIMITS, maxInFlight: 1, maxQueued: 10, maxQueueMs: 50 } });
+    const stuck = holdInserts(slow);
+    const running = post(slow, slow.tokens.device, 30);
+    await until(() => stuck.started() === 1);
+    const t0 = performance.now();
+    const late = await post(slow, slow.tokens.device, 31);
+    expect(late.status).toBe(503);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(45);
+    stuck.release();
+    expect((await running).status).toBe(200);
+  });
+
   it('answers 429 with Retry-After past one token in flight; other tokens go on', async () => {
-    const harness = await open({ load: { maxInFlight: 100, maxInFlightPerToken: 1, retryAfterSeconds: 1 } });
+    const harness = await open({
+      load: { ...DEFAULT_LOAD_LIMITS, maxInFlight: 100, maxInFlightPerToken: { device: 1, agronomist: 1, maintainer: 1 } },
+    });
     const other = (await harness.deps.storage.tokens.issue('device', 'second phone')).token;
     const held = holdInserts(harness);
     const first = post(harness, harness.tokens.device, 10);
