@@ -119,13 +119,6 @@ describe('feedback photos are parsed to the end', () => {
       reason: 'photo is 60000x60000; the longest side must be <= 512 px',
     });
   });
-
-  it('takes about a millisecond for a 512 px photo', () => {
-    const photo = photos.baseline420 as Uint8Array;
-    const t = performance.now();
-    for (let i = 0; i < 20; i++) readJpeg(photo);
-    expect((performance.now() - t) / 20).toBeLessThan(20); // generous: the CPU is shared
-  });
 });
 
 describe.each(backends)('POST /v1/feedback on %s', (backend) => {
