@@ -1,7 +1,6 @@
 #!/usr/bin/env -S npx --no-install tsx
 // leafcheck: the diagnosis pipeline on the command line (onnxruntime-node + sharp).
 import { realpathSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -10,6 +9,7 @@ import { DiagnosisError } from '@leafcheck/diagnosis';
 import { batches, listImages } from './files.ts';
 import { progress, type Row, table } from './format.ts';
 import { createNodePipeline, DEFAULT_BUNDLE_DIR, loadBundle, readKeyFile } from './node-platform.ts';
+import { readPhotoFile } from './photo-file.ts';
 
 const USAGE = `usage:
   leafcheck diagnose <image|dir>... [--crop CROP] [--json] [--bundle DIR] [--plant] [--trust KEY.json]...
@@ -50,8 +50,8 @@ async function diagnose(args: string[]): Promise<number> {
   const rows: Row[] = [];
   try {
     if (values.plant) {
-      const photos = await Promise.all(files.map(async (f) => new Uint8Array(await readFile(f))));
       try {
+        const photos = await Promise.all(files.map(readPhotoFile));
         rows.push({ file: files.join(', '), result: await pipeline.diagnose(photos, request) });
       } catch (err) {
         rows.push({ file: files.join(', '), error: errorOf(err) });
@@ -62,7 +62,7 @@ async function diagnose(args: string[]): Promise<number> {
         const results = await Promise.all(
           batch.map(async (file): Promise<Row> => {
             try {
-              const bytes = new Uint8Array(await readFile(file));
+              const bytes = await readPhotoFile(file);
               return { file, result: await pipeline.diagnose([bytes], request) };
             } catch (err) {
               return { file, error: errorOf(err) };
