@@ -28,7 +28,9 @@ export {
   type Output,
   ortSessions,
   type ReleasableRunner,
+  type RunOptions,
 } from './model-runner.ts';
+export { heatmapOf, peakOf } from './heatmap.ts';
 export { applyOrientation } from './orient.ts';
 export { createPipeline, DEFAULT_MAX_BYTES, type DiagnoseRequest, type Pipeline, type PipelineOptions } from './pipeline.ts';
 export { type DecodeRequest, type ImageDecoder, jpegDecodeScale } from './platform.ts';

@@ -5,9 +5,10 @@ import { argmax, countAgreeing, meanProbabilities } from './combine.ts';
 import { decide, ranked, readCrop } from './decide.ts';
 import { DiagnosisError, throwIfAborted } from './errors.ts';
 import { readExifOrientation } from './exif.ts';
+import { heatmapOf } from './heatmap.ts';
 import { toRgb } from './image.ts';
 import { checkPhotoBytes, checkPhotoDimensions, MAX_PHOTO_BYTES } from './limits.ts';
-import type { Logits, ModelRunner } from './model-runner.ts';
+import type { Logits, ModelRunner, Output } from './model-runner.ts';
 import { applyOrientation } from './orient.ts';
 import type { ImageDecoder } from './platform.ts';
 import { centerCropResize } from './resize.ts';
@@ -22,6 +23,8 @@ export interface PipelineOptions {
 export interface DiagnoseRequest {
   crop?: string;
   signal?: AbortSignal;
+  /** Also say where the model looked (Diagnosis.heatmap), from the bundle's class activation maps. */
+  heatmap?: boolean;
 }
 
 export const DEFAULT_MAX_BYTES = MAX_PHOTO_BYTES;
@@ -78,12 +81,12 @@ export function createPipeline(
   }
 
   /** Runs the models asked for on one tensor and checks each answer's width. */
-  async function runModels(kinds: readonly ModelKind[], t: Tensor, signal: AbortSignal | undefined, stages: Stages) {
+  async function runModels(kinds: readonly ModelKind[], t: Tensor, signal: AbortSignal | undefined, stages: Stages, cam = false) {
     throwIfAborted(signal);
     const t0 = performance.now();
     let logits: Logits;
     try {
-      logits = await runner.run(kinds, t.data, t.dims);
+      logits = await runner.run(kinds, t.data, t.dims, cam ? { cam } : {});
       stages.models += performance.now() - t0;
     } catch (err) {
       if (err instanceof DiagnosisError) throw err;
@@ -106,13 +109,18 @@ export function createPipeline(
     const speciesProbs: Float64Array[] = [];
     // With one shared graph, the disease logits come with the species run at no extra cost.
     const diseaseLogits: (Float32Array | undefined)[] = [];
+    // The heatmap is read from the first leaf photo: the one the farmer sees on the result screen.
+    const wantCam = request.heatmap === true && disease.cam !== undefined;
+    let cam: Output | undefined;
     for (const photo of photos) {
       throwIfAborted(signal);
       const t = await prepare(photo, signal, stagesMs);
       inputs.push(t);
-      const logits = await runModels(firstRun, t.species, signal, stagesMs);
+      const logits = await runModels(firstRun, t.species, signal, stagesMs, wantCam && cam === undefined);
       speciesProbs.push(calibratedSoftmax(logits.species as Float32Array, species.temperature));
       diseaseLogits.push(logits.disease);
+      const leaf = (speciesProbs.at(-1)?.[notALeafIndex] as number) < manifest.thresholds.notALeaf;
+      if (leaf && cam === undefined) cam = logits.diseaseCam;
     }
     const base = {
       photos: { total: photos.length, agreeing: 0 },
@@ -143,7 +151,12 @@ export function createPipeline(
     const diseaseProbs: Float64Array[] = [];
     for (const [i, t] of inputs.entries()) {
       if (!isLeaf[i]) continue;
-      const logits = diseaseLogits[i] ?? ((await runModels(['disease'], t.disease, signal, stagesMs)).disease as Float32Array);
+      let logits = diseaseLogits[i];
+      if (!logits) {
+        const out = await runModels(['disease'], t.disease, signal, stagesMs, wantCam && cam === undefined);
+        logits = out.disease as Float32Array;
+        cam ??= out.diseaseCam;
+      }
       // Softmax over the crop's own classes only: the disease read "within the crop".
       diseaseProbs.push(calibratedSoftmax(pick(logits, indices), disease.temperature));
     }
@@ -161,6 +174,7 @@ export function createPipeline(
       disease: top?.label as string,
       probability: top?.probability as number,
       advice: lookupAdvice(advice, top?.label),
+      ...(cam && top ? { heatmap: heatmapOf(cam.data, cam.dims, disease.output.labels.indexOf(top.label), top.label) } : {}),
       elapsedMs: performance.now() - started,
       stagesMs,
     };

@@ -176,3 +176,52 @@ describe('createPipeline', () => {
     await expect(pipeline.diagnose([])).rejects.toMatchObject({ name: 'IMAGE_UNREADABLE' });
   });
 });
+
+describe('heatmap (class activation maps)', () => {
+  // The fixture's disease model with maps: 4 labels, 2x2 cells; the map of label k is high in cell k.
+  const withCam: BundleManifest = {
+    ...manifest,
+    models: { ...manifest.models, disease: { ...manifest.models.disease, cam: { name: 'disease_cam', height: 2, width: 2 } } },
+  };
+  const asked: boolean[] = [];
+  const camModel: ModelRunner = {
+    async run(kinds, input, dims, options) {
+      asked.push(options?.cam === true);
+      const logits = await colourModel.run(kinds, input, dims);
+      if (options?.cam) {
+        const maps = new Float32Array(16).fill(-1);
+        for (let k = 0; k < 4; k++) maps[k * 4 + k] = 2 + k;
+        logits.diseaseCam = { data: maps, dims: [1, 4, 2, 2] };
+      }
+      return logits;
+    },
+  };
+  const files = new Map([['advice.json', advice]]);
+
+  it('is computed only when asked: off, the runner is never asked for maps', async () => {
+    asked.length = 0;
+    const p = createPipeline({ manifest: withCam, files }, camModel, bmpDecoder);
+    const off = await p.diagnose([GREEN_BRIGHT, GREEN_DARK]);
+    expect(off.heatmap).toBeUndefined();
+    expect(asked).toEqual([false, false]);
+    asked.length = 0;
+    const on = await p.diagnose([GREEN_BRIGHT, GREEN_DARK], { heatmap: true });
+    expect(asked).toEqual([true, false]); // the first leaf photo only
+    // The two photos together read as Bean___Angular_leaf_spot, label 0: the map shown is that label's (high in
+    // cell 0), rectified (negative evidence shows as 0).
+    expect(on.disease).toBe('Bean___Angular_leaf_spot');
+    expect(on.heatmap).toEqual({ label: 'Bean___Angular_leaf_spot', width: 2, height: 2, values: [1, 0, 0, 0] });
+    expect(on.disease).toBe(off.disease);
+    const single = await p.diagnose([GREEN_BRIGHT], { heatmap: true });
+    expect(single.heatmap).toEqual({ label: 'Bean___healthy', width: 2, height: 2, values: [0, 1, 0, 0] });
+  });
+
+  it('is absent for a bundle without maps and for a photo without a leaf', async () => {
+    const plain = createPipeline({ manifest, files }, camModel, bmpDecoder);
+    asked.length = 0;
+    expect((await plain.diagnose([GREEN_BRIGHT], { heatmap: true })).heatmap).toBeUndefined();
+    expect(asked).toEqual([false]);
+    const p = createPipeline({ manifest: withCam, files }, camModel, bmpDecoder);
+    expect((await p.diagnose([BLUE], { heatmap: true })).heatmap).toBeUndefined();
+  });
+});

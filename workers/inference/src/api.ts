@@ -28,6 +28,8 @@ export interface DiagnoseOptions {
   crop?: string;
   /** A newer request with the same key cancels an older one still running. */
   requestKey?: string;
+  /** Also return where the model looked (Diagnosis.heatmap); without it the maps are never computed or sent. */
+  heatmap?: boolean;
 }
 
 /** Errors cross the worker boundary as Error with one of these codes in `name`. */

@@ -127,7 +127,11 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
       running.set(key, controller);
     }
     try {
-      const request = options.crop !== undefined ? { crop: options.crop, signal: controller.signal } : { signal: controller.signal };
+      const request = {
+        signal: controller.signal,
+        ...(options.crop !== undefined ? { crop: options.crop } : {}),
+        ...(options.heatmap ? { heatmap: true } : {}),
+      };
       const result = await loaded.pipeline.diagnose(
         photos.map((p) => new Uint8Array(p)),
         request,

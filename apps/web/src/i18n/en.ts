@@ -90,6 +90,11 @@ export const en = {
   'result.photos': 'Based on {agreeing} of {total} photo(s)',
   'result.bundle': 'Model version {version}',
   'result.checkAnother': 'Check another plant',
+  'result.heatmap.show': 'Show where the model looked',
+  'result.heatmap.hide': 'Hide where the model looked',
+  'result.heatmap.caption': 'Red: where the model saw signs of {disease}. It looks at the middle square of the photo.',
+  'result.heatmap.none': 'The model found no clear spot for this answer on the photo.',
+  'result.heatmap.unavailable': 'This model version cannot show where it looked.',
   'result.date': 'Checked on {date}',
 
   'feedback.title': 'Was this right?',

@@ -10,6 +10,8 @@ export interface Settings {
   reviewToken: string;
   /** Which release channel of model bundles this phone follows (beta gets new models first). */
   modelChannel: 'stable' | 'beta';
+  /** Show "where the model looked" on results; off, the maps are never computed. */
+  showHeatmap: boolean;
 }
 
 export const APP_VERSION: string = import.meta.env.VITE_APP_VERSION ?? '0.1.0';
@@ -20,6 +22,7 @@ const defaults: Settings = {
   deviceToken: import.meta.env.VITE_DEVICE_TOKEN ?? '',
   reviewToken: '',
   modelChannel: import.meta.env.VITE_MODEL_CHANNEL === 'beta' ? 'beta' : 'stable',
+  showHeatmap: false,
 };
 
 export async function loadSettings(): Promise<Settings> {

@@ -6,6 +6,7 @@ import { type MessageKey, t } from '../../../i18n/index.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { toJpeg } from '../../../lib/image.ts';
 import { cancel, diagnose, inferenceErrorCode, loadBundle } from '../../../lib/inference.ts';
+import { loadSettings } from '../../../lib/settings.ts';
 import { uuidv7 } from '../../../lib/uuidv7.ts';
 import { saveEntry } from '../../history/shared/history-store.ts';
 import { cropName } from '../../result/shared/words.ts';
@@ -104,7 +105,8 @@ export function diagnoseScreen(root: HTMLElement): () => void {
     draw();
     try {
       const buffers = await Promise.all(photos.map((p) => p.blob.arrayBuffer()));
-      const diagnosis = await diagnose(buffers, crop ? { crop, requestKey } : { requestKey });
+      const heatmap = (await loadSettings()).showHeatmap; // off: the worker never computes the maps
+      const diagnosis = await diagnose(buffers, { requestKey, heatmap, ...(crop ? { crop } : {}) });
       const first = photos[0] as Photo;
       const id = uuidv7();
       const [thumbnail, photo] = await Promise.all([toJpeg(first.bitmap, 160, 0.7), toJpeg(first.bitmap, 512, 0.8)]);
