@@ -4,12 +4,17 @@
 // encoding, bad chunks, chunked bodies over the limit) and sends them over raw sockets to a real server.
 // Every answer must be a status line with a status under 500 (a 5xx only where the operation documents it: the
 // retrain backend being off), 4xx answers carry JSON, and no connection is reset or left hanging.
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import fc from 'fast-check';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DbTarget } from '../src/db/connect.ts';
 import { startTestServer, type TestServer } from '../src/test-server.ts';
+import { backends, testBundle } from './harness.ts';
 
-const FUZZ_MS = Number(process.env.LEAFCHECK_FUZZ_MS ?? 12_000);
+// Per database: about 12 s of requests in all.
+const FUZZ_MS = Number(process.env.LEAFCHECK_FUZZ_MS ?? (backends.length > 1 ? 7_000 : 12_000));
 
 type Schema = Record<string, unknown>;
 interface Operation {
@@ -178,17 +183,42 @@ function frame(head: string, body: Buffer, framing: Framing, path: string): Buff
   return Buffer.concat([Buffer.from(`${head}${headers[framing]}\r\n`, 'latin1'), payload]);
 }
 
-describe('fuzz over the OpenAPI document', () => {
+describe.each(backends)('fuzz over the OpenAPI document on %s', (backend) => {
   let server: TestServer;
   let ops: Operation[];
   let doc: { paths: Record<string, Record<string, Schema>>; components: { schemas: Record<string, Schema> } };
+  let dropSchema = async () => {};
   beforeAll(async () => {
     const many = { burst: 1e6, perSecond: 1e6 };
-    server = await startTestServer({ config: { rateLimits: { device: many, agronomist: many, maintainer: many } } });
+    let db: DbTarget | undefined;
+    if (backend === 'postgres') {
+      const url = process.env.TEST_DATABASE_URL as string;
+      const schema = `fuzz_${randomBytes(6).toString('hex')}`;
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`create schema ${schema}`);
+      await admin.end();
+      db = { kind: 'postgres', url, schema };
+      dropSchema = async () => {
+        const c = new pg.Client({ connectionString: url });
+        await c.connect();
+        await c.query(`drop schema ${schema} cascade`);
+        await c.end();
+      };
+    }
+    // With a served taxonomy, so review labels can be stored and exported too.
+    server = await startTestServer({
+      ...(db ? { db } : {}),
+      bundle: testBundle,
+      config: { rateLimits: { device: many, agronomist: many, maintainer: many } },
+    });
     doc = await (await fetch(`${server.url}/openapi.json`)).json();
     ops = operations(doc);
   });
-  afterAll(() => server.close());
+  afterAll(async () => {
+    await server.close();
+    await dropSchema();
+  });
 
   const feedbackHead = () =>
     `POST /v1/feedback HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${server.tokens.device}\r\ncontent-type: application/json\r\n`;
