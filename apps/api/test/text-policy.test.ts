@@ -117,6 +117,15 @@ describe.each(backends)('text policy on %s', (backend) => {
     expect(review).toEqual([]);
   });
 
+  it('a channel rollback reason with a lone surrogate is refused with a 400 naming the reason', async () => {
+    const res = await call(h, 'POST', '/v1/channels/stable/rollback', h.tokens.maintainer, '{"reason":"bad \\udc00 build"}');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { issues: Array<{ path: string; message: string }> }).issues).toContainEqual({
+      path: 'reason',
+      message: 'contains a lone surrogate (U+DC00 at 4): send well-formed Unicode text',
+    });
+  });
+
   it('invalid UTF-8 in a review body is refused with a 400', async () => {
     const body = new TextEncoder().encode('{"decision":"label","label":"Tomato___LateX"}');
     body[body.indexOf(0x58)] = 0xff;

@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { assignedVersion, CHANNELS, type Channel, type ChannelState, cohortOf } from '@leafcheck/bundle';
+import { wellFormedText } from '@leafcheck/sync';
 import type { Context } from 'hono';
 import type { Api, RouteContext } from '../context.ts';
 import { ChannelConflictError, type Channels } from '../registry/channels.ts';
@@ -175,7 +176,7 @@ export function registerChannels(app: Api, ctx: RouteContext) {
   action(
     'publish',
     'Roll a published bundle out on the channel to a share of the devices (their cohort is a stable hash of the device id)',
-    z.object({ version: z.string(), percent }),
+    z.object({ version: wellFormedText().min(1).max(50), percent }),
     (chs, ch, input, who) => chs.publish(ch, input.version as string, input.percent as number, who),
   );
   action('promote', 'Widen the rollout; at 100 the version becomes the base', z.object({ percent }), (chs, ch, input, who) =>
@@ -186,7 +187,7 @@ export function registerChannels(app: Api, ctx: RouteContext) {
   action(
     'rollback',
     'Back to the previous bundle: withdraws a running rollout, else returns the base to the one before; signs a rollback statement',
-    z.object({ reason: z.string().max(2000).optional() }),
+    z.object({ reason: wellFormedText().max(2000).optional() }),
     (chs, ch, input, who) => chs.rollback(ch, who, input.reason as string | undefined),
   );
 }
