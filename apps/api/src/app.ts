@@ -46,7 +46,8 @@ export function createApp(deps: AppDeps) {
         allowMethods: ['GET', 'POST'],
         // range / if-range / if-none-match: resumable, revalidated bundle downloads (routes/bundles.ts).
         allowHeaders: ['authorization', 'content-type', 'range', 'if-range', 'if-none-match'],
-        exposeHeaders: ['content-range', 'etag', 'accept-ranges'],
+        // retry-after: not CORS-safelisted, and the PWA's sync must read it on a 429/503 (packages/sync/src/backoff.ts).
+        exposeHeaders: ['content-range', 'etag', 'accept-ranges', 'retry-after'],
         maxAge: 600,
       }),
     );

@@ -105,6 +105,32 @@ describe('load shedding', () => {
   });
 });
 
+describe('Retry-After reaches the PWA', () => {
+  it('is exposed to the app origin by CORS (it is not a safelisted response header)', async () => {
+    const harness = await open({ load: { ...DEFAULT_LOAD_LIMITS, maxInFlight: 1, maxQueued: 0 } });
+    const held = holdInserts(harness);
+    const first = post(harness, harness.tokens.device, 40);
+    await until(() => held.started() === 1);
+    const refused = await call(
+      harness,
+      'POST',
+      '/v1/feedback',
+      harness.tokens.device,
+      { records: [record(41)] },
+      { origin: 'https://app.leafcheck.test' },
+    );
+    expect(refused.status).toBe(503);
+    expect(
+      refused.headers
+        .get('access-control-expose-headers')
+        ?.split(',')
+        .map((h) => h.trim()),
+    ).toContain('retry-after');
+    held.release();
+    expect((await first).status).toBe(200);
+  });
+});
+
 describe('failed sign-ins per address', () => {
   it('after the burst, unknown tokens get 429 without a lookup; a token verified before still works', async () => {
     const harness = await open({ failedAuthPerAddress: { burst: 5, perSecond: 0.01 } });
