@@ -22,6 +22,7 @@ from onnx import TensorProto, helper, numpy_helper
 from trainer.advice import ADVICE_PATH, parse_advice, select_advice
 from trainer.bundle import tiny_chain
 from trainer.bundle.chain import content_addressed_name
+from trainer.bundle.self_test import self_test_image
 from trainer.bundle.signing import SigningKey
 from trainer.bundle.writer import write_bundle
 
@@ -275,6 +276,9 @@ def main() -> None:
     twice = text.replace('"bundleVersion"', '"bundleVersion": "9.9.9",\n  "bundleVersion"', 1)
     (manifests / "duplicate-key.json").write_text(twice + "\n")
     cases.append({"file": "duplicate-key.json", "code": "MANIFEST_DUPLICATE_KEY", "contains": 'the key "bundleVersion" twice'})
+    # The self-test images as Python makes them; the TypeScript generator must give the same bytes.
+    images = {"size": SIZE, "sha256": [hashlib.sha256(self_test_image(i, SIZE, SIZE).tobytes()).hexdigest() for i in range(3)]}
+    (FIXTURES / "self-test-images.json").write_text(json.dumps(images, indent=2) + "\n")
     (manifests / "not-json.json").write_text('{"formatVersion": 1,')
     cases.append({"file": "not-json.json", "code": "MANIFEST_NOT_JSON", "contains": "not valid JSON"})
     (manifests / "cases.json").write_text(json.dumps(cases, indent=2) + "\n")

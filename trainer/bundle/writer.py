@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.bundle.manifest import validate_manifest
+from trainer.bundle.self_test import record_self_test
 from trainer.bundle.signing import SigningKey, sign_manifest
 
 
@@ -23,13 +24,15 @@ def write_bundle(
     model_files: dict[str, Path],
     extra_files: dict[str, Path],
     key: SigningKey,
+    self_test: bool = True,
 ) -> dict[str, Any]:
     """`manifest` holds everything but file hashes and the signature; those are computed here.
 
     model_files maps "species"/"disease" (and "backbone" in the chained layout) to the ONNX file (both models to the
     same one when the manifest entries share a graph or a heads file);
     extra_files maps bundle file names (advice.json, model-card.md, ...) to their sources. Files that a
-    bundle previously written to out_dir listed and this one does not are removed.
+    bundle previously written to out_dir listed and this one does not are removed. manifest.selfTest is recorded
+    here from the models (trainer/bundle/self_test.py).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     previous = _listed(out_dir)
@@ -44,6 +47,11 @@ def write_bundle(
             shutil.copyfile(src, out_dir / name)
         sources[name] = src
         full["models"][kind].update(_ref(out_dir / name))
+    # What these models answer on fixed images, for the phone's self-test (always recomputed: never stale).
+    # self_test=False only for tests that write a deliberately broken bundle the runtime cannot run.
+    full.pop("selfTest", None)
+    if self_test:
+        full["selfTest"] = record_self_test(full, {kind: out_dir / full["models"][kind]["file"] for kind in full["models"]})
     full["files"] = {}
     for name, src in extra_files.items():
         if src.resolve() != (out_dir / name).resolve():

@@ -57,7 +57,7 @@ def test_heads_that_do_not_read_the_feature_map_are_refused(tmp_path: Path) -> N
     key = SigningKey.generate()
     files = {"advice.json": CHAINED / "advice.json", "model-card.md": CHAINED / "model-card.md"}
     models = {"backbone": TINY / "backbone.onnx", "species": out / heads, "disease": out / heads}
-    write_bundle(out, manifest, models, files, key)
+    write_bundle(out, manifest, models, files, key, self_test=False)  # these models cannot run: no self-test to record
     with pytest.raises(BundleError) as info:
         verify_bundle(out, [key.trusted()])
     assert info.value.code == "LAYOUT_INVALID"
@@ -78,3 +78,11 @@ def test_export_chain_matches_the_single_graph_export(tmp_path: Path) -> None:
     assert set(chained) == set(single)  # the CAM too: it works in both layouts
     for name in (*OUTPUTS.values(),):
         np.testing.assert_allclose(chained[name], single[name], rtol=0, atol=1e-4)
+
+
+def test_self_test_is_recorded_for_each_layout_and_matches_onnxruntime() -> None:
+    for name in ("signed-by-python", "signed-by-python-chained"):
+        manifest = json.loads((FIXTURES / name / "manifest.json").read_text())
+        test = manifest["selfTest"]
+        assert test["images"] == "leafcheck-selftest-1" and len(test["cases"]) == 3
+        assert all(c["disease"]["label"] in manifest["models"]["disease"]["output"]["labels"] for c in test["cases"])

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { verifyBundle } from '@leafcheck/bundle';
 import { dirSource } from '@leafcheck/bundle/node';
+import { runSelfTest } from '@leafcheck/diagnosis';
 import * as ort from 'onnxruntime-node';
 import { describe, expect, it } from 'vitest';
 import { createNodeRunner } from '../src/node-platform.ts';
@@ -39,5 +40,20 @@ describe('backbone + heads chain vs the single graph (tiny models)', () => {
     expect(maxDiff).toBeLessThan(1e-5);
     await runner.release();
     await single.release();
+  });
+});
+
+describe('the bundle self-test (manifest.selfTest, recorded by the trainer in Python)', () => {
+  it.each(['signed-by-python', 'signed-by-python-chained'])('%s: onnxruntime-node gives the recorded answers', async (name) => {
+    const bundle = await verifyBundle(dirSource(join(FIXTURES, name)), [key]);
+    const runner = await createNodeRunner(bundle);
+    const { height, width } = bundle.manifest.models.species.input;
+    const run = (image: Uint8Array) => runner.run(['species', 'disease'], image, [1, height, width, 3]);
+    expect(await runSelfTest(bundle.manifest, run)).toBe(3);
+    const wrong = structuredClone(bundle.manifest);
+    const selfTest = wrong.selfTest as NonNullable<typeof wrong.selfTest>;
+    (selfTest.cases[1] as { disease: { probability: number } }).disease.probability -= 0.1;
+    await expect(runSelfTest(wrong, run)).rejects.toThrow(/^self-test image 1: the disease model answers .* tolerance 0\.02\)$/);
+    await runner.release();
   });
 });

@@ -3,6 +3,7 @@
 export type FileName = string;
 export type Sha256 = string;
 export type DiseaseLabel = string;
+export type Probability = number;
 
 /**
  * manifest.json of a Leafcheck model bundle. The single source of truth for TypeScript and Python.
@@ -80,6 +81,21 @@ export interface BundleManifest {
     runId: string;
   };
   /**
+   * Fixed images with the answers the models gave when the bundle was made: a phone loads a new bundle, runs these and refuses it unless every top class matches and its probability is within the tolerance. The images are made by the generator named in `images` (the same in TypeScript and Python: packages/diagnosis/src/self-test.ts, trainer/bundle/self_test.py).
+   */
+  selfTest?: {
+    images: 'leafcheck-selftest-1';
+    tolerance: Probability;
+    /**
+     * @minItems 1
+     * @maxItems 16
+     */
+    cases: {
+      species: ExpectedTop;
+      disease: ExpectedTop;
+    }[];
+  };
+  /**
    * Ed25519 over the canonical JSON of this manifest without this field.
    */
   signature?: {
@@ -150,4 +166,8 @@ export interface Model {
 export interface FileRef {
   sha256: Sha256;
   bytes: number;
+}
+export interface ExpectedTop {
+  label: string;
+  probability: Probability;
 }

@@ -135,7 +135,12 @@ export async function writeSignedBundle(dir: string, manifest: BundleManifest, p
   };
   const full: BundleManifest = structuredClone(manifest);
   delete full.signature;
-  for (const model of Object.values(full.models)) Object.assign(model, await ref(model.file));
+  for (const model of Object.values(full.models)) {
+    const before = model.sha256;
+    Object.assign(model, await ref(model.file));
+    // The recorded self-test answers belong to the old weights (only the trainer can record new ones).
+    if (model.sha256 !== before) delete full.selfTest;
+  }
   for (const name of Object.keys(full.files)) full.files[name] = await ref(name);
   const signed = signManifest(validateManifest(full), privateKeyHex);
   writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(signed, null, 2)}\n`);

@@ -5,6 +5,7 @@ export { argmax, countAgreeing, meanProbabilities } from './combine.ts';
 export { type CropReading, type Decision, decide, ranked, readCrop, type Thresholds } from './decide.ts';
 export { DiagnosisError, type DiagnosisErrorCode, throwIfAborted } from './errors.ts';
 export { type Orientation, readExifOrientation } from './exif.ts';
+export { heatmapOf, peakOf } from './heatmap.ts';
 export { type RawImage, type RgbImage, toRgb } from './image.ts';
 export {
   BROWSER_MAX_PIXELS,
@@ -30,10 +31,10 @@ export {
   type ReleasableRunner,
   type RunOptions,
 } from './model-runner.ts';
-export { heatmapOf, peakOf } from './heatmap.ts';
 export { applyOrientation } from './orient.ts';
 export { createPipeline, DEFAULT_MAX_BYTES, type DiagnoseRequest, type Pipeline, type PipelineOptions } from './pipeline.ts';
 export { type DecodeRequest, type ImageDecoder, jpegDecodeScale } from './platform.ts';
 export { centerCropResize, centerSquare } from './resize.ts';
+export { runSelfTest, SELF_TEST_IMAGES, selfTestImage, topOf } from './self-test.ts';
 export { type ImageFormat, type ImageHeader, readImageHeader } from './sniff.ts';
 export type * from './types.ts';

@@ -1,6 +1,6 @@
 // InferenceWorkerApi without Comlink: load a verified bundle, pick a backend, run the shared pipeline.
 import { BundleError, DEFAULT_TRUSTED_KEYS, sharesOneGraph, type TrustedKey, verifyBundle } from '@leafcheck/bundle';
-import { createPipeline, DiagnosisError, type ImageDecoder, type Pipeline } from '@leafcheck/diagnosis';
+import { createPipeline, DiagnosisError, type ImageDecoder, type Pipeline, runSelfTest } from '@leafcheck/diagnosis';
 import type { Diagnosis } from '@leafcheck/diagnosis/types';
 import type { DiagnoseOptions, InferenceErrorCode, InferenceWorkerApi, LoadedBundle, LoadOptions } from './api.ts';
 import { type BackendChoice, chooseBackend, type GpuLike, goldenInputs } from './backend.ts';
@@ -94,6 +94,13 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
           }
         }
       }
+      // The bundle's own self-test (manifest.selfTest): fixed images, the answers recorded when it was made.
+      const { height, width } = bundle.manifest.models.species.input;
+      await runSelfTest(bundle.manifest, (image) => backend.runner.run(['species', 'disease'], image, [1, height, width, 3])).catch(
+        (error: unknown) => {
+          throw inferenceError('MODEL_FAILED', (error as Error).message);
+        },
+      );
       const stagesMs = { fetchAndVerify: t1 - t0, runtimeAndSessions: t2 - t1, backendChoice: t3 - t2, firstRuns: performance.now() - t3 };
       if (backend.runner !== wasm) await wasm.release();
       const previous = current;
