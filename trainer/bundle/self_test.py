@@ -13,7 +13,7 @@ import onnxruntime as ort
 
 IMAGES = "leafcheck-selftest-1"
 CASES = 3
-TOLERANCE = 0.02  # calibrated probability; onnxruntime CPU, WASM and WebGPU differ by ~1e-5 on fp32 graphs
+TOLERANCE = 0.05  # calibrated probability; runtimes differ by ~1e-5 on fp32 graphs, more on int8 ones
 
 
 def self_test_image(index: int, height: int, width: int) -> np.ndarray:
