@@ -234,6 +234,20 @@ describe('model update against the real API', () => {
     expect((await goBack(phone.deps))?.version).toBe('1.3.0');
   });
 
+  it('a full phone: a clear message, nothing half-installed, the old bundle stays', async () => {
+    const phone = device('dev-phone-i', wire().doFetch);
+    phone.deps.store.put = async () => {
+      throw Object.assign(new Error('The quota has been exceeded.'), { name: 'QuotaExceededError' });
+    };
+    expect(await runUpdate(phone.deps)).toEqual({
+      kind: 'storage-full',
+      version: '1.2.0',
+      message: 'not enough storage on this phone for the new model; the current one stays',
+    });
+    expect(phone.state().current).toBeNull();
+    expect(phone.activated).toEqual([]);
+  });
+
   it('asks before a download above the limit, says how big it is, and downloads nothing if the farmer says no', async () => {
     const w = wire();
     const asked: number[] = [];
