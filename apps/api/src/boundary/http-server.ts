@@ -3,9 +3,9 @@
 // encoding, a bad chunk, an oversized header, a request timeout) with a bare status line and then closes the socket,
 // which a client still sending sees as a connection reset. Here every such request gets a 4xx with a JSON body,
 // and the socket is drained before it closes, so the client reads the answer instead of a reset.
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { serve } from '@hono/node-server';
+import { getRequestListener, RequestError } from '@hono/node-server';
 
 /**
  * How long a client may take to send a whole request: Node's default, stated here because the 408 it leads to is
@@ -47,6 +47,14 @@ function answerClientError(error: NodeJS.ErrnoException & { reason?: string }, s
   setTimeout(() => socket.destroy(), DRAIN_MS).unref();
 }
 
+/** A request @hono/node-server refused before the app saw it: 400 with a reason; anything else 500, logged. */
+function requestErrorAnswer(error: unknown): Response {
+  const json = (status: number, body: object) => Response.json(body, { status });
+  if (error instanceof RequestError) return json(400, { error: 'bad-request', message: `malformed request: ${error.message}` });
+  console.error('request failed before the app answered:', error);
+  return json(500, { error: 'internal', message: 'internal error' });
+}
+
 export type ApiServer = Server<typeof IncomingMessage, typeof ServerResponse>;
 
 /** Serves `fetch` on `hostname:port` with the answers above; `onListen` gets the bound address. */
@@ -54,7 +62,13 @@ export function serveApi(
   options: { fetch: (request: Request, env: unknown) => Response | Promise<Response>; port: number; hostname: string },
   onListen?: (info: AddressInfo) => void,
 ): ApiServer {
-  const server = serve(options, onListen) as ApiServer;
+  // @hono/node-server answers a request it cannot turn into a URL (a backslash or a bad host) with a bare 400, and
+  // serve() has no hook for it: the listener is built here with one.
+  const listener = getRequestListener(options.fetch, { hostname: options.hostname, errorHandler: requestErrorAnswer });
+  // requireHostHeader off: Node's own refusal of a request without Host is a bare 400; @hono/node-server then takes
+  // the server's own hostname, so such a request is answered like any other.
+  const server: ApiServer = createServer({ requireHostHeader: false }, listener);
+  server.listen(options.port, options.hostname, () => onListen?.(server.address() as AddressInfo));
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   // A client may half-close after its request (RFC 9112 9.6): Node's default then aborts a response still being
   // produced (a streamed export, a batch waiting for its commit); with this it is finished first, then the socket closes.
