@@ -4,10 +4,10 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname, join } from 'node:path';
 import { type AppDeps, createApp } from './app.ts';
 import { serveApi } from './boundary/http-server.ts';
+import { DEFAULT_CONFIG } from './context.ts';
 import { openDb } from './db/connect.ts';
 import { createStorage } from './db/storage.ts';
 import type { TokenStore } from './db/token-store.ts';
-import { DEFAULT_CONFIG } from './context.ts';
 import { bundleOrNull, channelsFromEnv, REPO_ROOT, readEnv, registryFromEnv, schedulerFromEnv, trainingFromEnv } from './env.ts';
 import { localPhotoStore } from './photos/photo-store.ts';
 import { retrainDecision } from './training/decision.ts';

@@ -140,11 +140,13 @@ export const en = {
   'modelUpdate.checking': 'Checking for a new model…',
   'modelUpdate.upToDate': 'You have the newest model ({version})',
   'modelUpdate.updated': 'Now using model {version} ({size} downloaded)',
-  'modelUpdate.refused': 'The new model {version} was not used because it failed a safety check: {detail}. The current model keeps working.',
+  'modelUpdate.refused':
+    'The new model {version} was not used because it failed a safety check: {detail}. The current model keeps working.',
   'modelUpdate.storageFull':
     'Not enough space on this phone for model {version}. The current model keeps working. Free some space and try again.',
   'modelUpdate.offline': 'Could not reach the update server ({detail}). The current model keeps working.',
-  'modelUpdate.needsConsent': 'A new model ({version}, {size}) is ready. Tap "Check for a new model" to download it now, or wait for Wi-Fi.',
+  'modelUpdate.needsConsent':
+    'A new model ({version}, {size}) is ready. Tap "Check for a new model" to download it now, or wait for Wi-Fi.',
   'modelUpdate.confirm': 'Download the new model ({size})? Your connection is slow or costs data.',
   'modelUpdate.goBack': 'Go back to the previous model ({version})',
   'modelUpdate.wentBack': 'Now using model {version} again',
