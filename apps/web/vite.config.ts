@@ -59,6 +59,21 @@ function extraTrustedKeys(dir: string): { keyId: string; publicKeyHex: string }[
   return (Array.isArray(parsed) ? parsed : [parsed]).map(({ keyId, publicKeyHex }) => ({ keyId, publicKeyHex }));
 }
 
+/**
+ * vite-plugin-pwa 2.0 builds src/sw.ts as one file with `output.inlineDynamicImports`, which Vite 8 (rolldown)
+ * deprecates with a warning on every build; this says the same thing the documented way, `codeSplitting: false`.
+ */
+function serviceWorkerAsOneFile(): Plugin {
+  return {
+    name: 'leafcheck-sw-one-file',
+    outputOptions(options) {
+      if (options.inlineDynamicImports === undefined) return null;
+      const { inlineDynamicImports, ...rest } = options;
+      return { ...rest, codeSplitting: !inlineDynamicImports };
+    },
+  };
+}
+
 const ISOLATION_HEADERS = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 const dir = bundleDir();
@@ -101,6 +116,7 @@ export default defineConfig({
         ],
       },
       injectManifest: {
+        buildPlugins: { vite: [serviceWorkerAsOneFile()] },
         globPatterns: ['**/*.{js,mjs,css,html,svg,png,wasm,webmanifest}'],
         // The WebGPU (asyncify) runtime is fetched only on devices with a GPU adapter: the service worker
         // caches it on first use instead of making every cheap phone download another 26 MB.
