@@ -1,9 +1,9 @@
 import type { FeedbackBatchResponse } from '@leafcheck/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { jpegClaiming, record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { backends, call, type Harness, openHarness } from './harness.ts';
+import { call, describeEachBackend, type Harness, openHarness } from './harness.ts';
 
-describe.each(backends)('feedback on %s', (backend) => {
+describeEachBackend('feedback on %s', (backend) => {
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness(backend, {

@@ -1,10 +1,11 @@
 // Runs the same API tests on SQLite (temp file) and, when TEST_DATABASE_URL is set, on PostgreSQL
-// (each suite in its own schema, dropped afterwards).
+// (each suite in its own schema, dropped afterwards); without it the PostgreSQL suites are reported as skipped.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { describe, type TestOptions } from 'vitest';
 import { type AppDeps, createApp } from '../src/app.ts';
 import type { AppConfig, BundleInfo } from '../src/context.ts';
 import { type OpenDb, openDb } from '../src/db/connect.ts';
@@ -15,7 +16,31 @@ import type { Channels } from '../src/registry/channels.ts';
 import type { BundleRegistry } from '../src/registry/registry.ts';
 import type { TrainingSetup } from '../src/training/backend.ts';
 
-export const backends: Array<'sqlite' | 'postgres'> = process.env.TEST_DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
+export type Backend = 'sqlite' | 'postgres';
+export const backends: Backend[] = ['sqlite', 'postgres'];
+/** PostgreSQL suites run only with TEST_DATABASE_URL; without it they are reported as skipped, never left out. */
+export const postgresAvailable = Boolean(process.env.TEST_DATABASE_URL);
+export const postgresSkipReason =
+  "no PostgreSQL: TEST_DATABASE_URL is not set (npm test starts a throwaway server when Debian's postgresql-15 is installed: apt-get install -y postgresql-15)";
+
+/** `describe.each(backends)` that reports the PostgreSQL suite as skipped, with its reason, when there is no server. */
+export function describeEachBackend(
+  title: string,
+  optionsOrFn: TestOptions | ((backend: Backend) => void),
+  maybeFn?: (backend: Backend) => void,
+): void {
+  const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
+  const options = typeof optionsOrFn === 'function' ? {} : optionsOrFn;
+  if (!fn) throw new Error('describeEachBackend needs a suite function');
+  for (const backend of backends) {
+    const name = title.replace('%s', backend);
+    if (backend === 'postgres' && !postgresAvailable) {
+      describe.skip(`${name} [skipped: ${postgresSkipReason}]`, options, () => fn(backend));
+    } else {
+      describe(name, options, () => fn(backend));
+    }
+  }
+}
 
 export const testBundle: BundleInfo = {
   version: '1.0.0',

@@ -5,7 +5,7 @@ import sharp from 'sharp'; // a test-only encoder (hoisted from apps/web and app
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkPhoto, readJpeg } from '../src/photos/jpeg.ts';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { backends, call, openHarness } from './harness.ts';
+import { call, describeEachBackend, openHarness } from './harness.ts';
 
 /** 40x24 noise saved by Pillow with a restart marker after every MCU (5 RSTn). */
 const RESTART_JPEG = Buffer.from(
@@ -121,7 +121,7 @@ describe('feedback photos are parsed to the end', () => {
   });
 });
 
-describe.each(backends)('POST /v1/feedback on %s', (backend) => {
+describeEachBackend('POST /v1/feedback on %s', (backend) => {
   let h: Awaited<ReturnType<typeof openHarness>>;
   beforeAll(async () => {
     h = await openHarness(backend);

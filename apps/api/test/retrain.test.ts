@@ -13,7 +13,7 @@ import { localBackend, TrainingError } from '../src/training/backend.ts';
 import type { RunView } from '../src/training/runs.ts';
 import { fakeTrainerCommand } from './fake-trainer-command.ts';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { backends, call, type Harness, openHarness } from './harness.ts';
+import { call, describeEachBackend, type Harness, openHarness } from './harness.ts';
 
 const FIXTURE = join(REPO_ROOT, 'packages/bundle/fixtures/signed-by-ts');
 const key = generateKeyPair();
@@ -30,7 +30,7 @@ async function until<T>(get: () => Promise<T>, done: (value: T) => boolean, ms =
 }
 
 // Each fake run starts a Node process (about a second on a busy machine).
-describe.each(backends)('retrain runs on %s', { timeout: 60_000 }, (backend) => {
+describeEachBackend('retrain runs on %s', { timeout: 60_000 }, (backend) => {
   let h: Harness;
   let work: string;
   const settings = () => join(work, 'fake.json');

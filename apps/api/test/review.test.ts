@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { type FeedbackExport, feedbackExportErrors } from '@leafcheck/sync/feedback-export';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { backends, call, type Harness, openHarness, testBundle } from './harness.ts';
+import { call, describeEachBackend, type Harness, openHarness, testBundle } from './harness.ts';
 
 const photo = { photoJpegBase64: TINY_JPEG_BASE64 };
 const top = (label: string, probability: number) => ({ kind: 'diagnosis' as const, crop: 'Tomato', topK: [{ label, probability }] });
@@ -21,7 +21,7 @@ print(json.dumps({"names": [m.name for m in members], "sizes": {m.name: m.size f
 
 const CJK_CLASS = `木薯___${'花叶病毒病'.repeat(8)}叶片黄`; // 48 characters, 144 bytes of UTF-8
 
-describe.each(backends)('review on %s', (backend) => {
+describeEachBackend('review on %s', (backend) => {
   let h: Harness;
   let clock = new Date('2026-11-29T12:00:00Z');
   beforeAll(async () => {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../src/db/token-store.ts';
 import { record } from './fixtures.ts';
-import { backends, call, type Harness, openHarness } from './harness.ts';
+import { call, describeEachBackend, type Harness, openHarness } from './harness.ts';
 
 const id = record(1).id;
 const run = '00000000-0000-4000-8000-000000000000';
@@ -50,7 +50,7 @@ const roles: Role[] = ['device', 'agronomist', 'maintainer'];
 const refused = routes.flatMap((route) => roles.filter((role) => !route.allowed.includes(role)).map((role) => ({ ...route, role })));
 const permitted = routes.flatMap((route) => route.allowed.map((role) => ({ ...route, role })));
 
-describe.each(backends)('roles on %s', (backend) => {
+describeEachBackend('roles on %s', (backend) => {
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness(backend);

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { anthropicSuggester, parseAnswer } from '../src/llm/suggester.ts';
 import { record, TINY_JPEG_BASE64 } from './fixtures.ts';
-import { backends, call, type Harness, openHarness, testBundle } from './harness.ts';
+import { call, describeEachBackend, type Harness, openHarness, testBundle } from './harness.ts';
 
 type Reply = { status: number; body: unknown; delayMs?: number };
 const message = (text: string) => ({
@@ -58,7 +58,7 @@ beforeEach(() => {
   requests.length = 0;
 });
 
-describe.each(backends)('label suggestions on %s', (backend) => {
+describeEachBackend('label suggestions on %s', (backend) => {
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness(backend, { llm: anthropicSuggester({ apiKey: 'sk-test', baseURL, model: 'claude-test', maxRetries: 0 }) });

@@ -1,9 +1,9 @@
 // The one text policy at the boundary: what a client is acked for is exactly what is stored and read back,
 // and text that cannot be stored exactly (lone surrogates, NUL, invalid UTF-8) is refused naming the field.
 import type { FeedbackBatchResponse } from '@leafcheck/sync';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { record } from './fixtures.ts';
-import { backends, call, type Harness, openHarness } from './harness.ts';
+import { call, describeEachBackend, type Harness, openHarness } from './harness.ts';
 
 const TRICKY = [
   'mancha café, 番茄晚疫病, लीफ',
@@ -14,7 +14,7 @@ const TRICKY = [
   '𝕏'.repeat(1000), // 2000 UTF-16 units: the note's limit, all 4-byte UTF-8
 ];
 
-describe.each(backends)('text policy on %s', (backend) => {
+describeEachBackend('text policy on %s', (backend) => {
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness(backend);
