@@ -8,6 +8,9 @@ image; the int8 graph is reported (top-1 agreement and max probability differenc
 from __future__ import annotations
 
 import json
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +31,38 @@ CAM = "disease_cam"  # one class activation map per disease label, NCHW (1, dise
 GRAPH = "leafnet.onnx"
 
 
+@contextmanager
+def torchscript_exporter_quiet() -> Iterator[None]:
+    """Around a `torch.onnx.export(..., dynamo=False)` call only: hides the legacy exporter's own notices.
+
+    The TorchScript exporter is kept on purpose: the shipped bundle's graph (one backbone pass, uint8 NHWC in, named
+    outputs with a dynamic batch axis) and its measured parity (browser vs Node vs trainer, fp32 and int8) come from
+    it, and the dynamo exporter writes a different graph that would have to be re-validated end to end first. Its
+    DeprecationWarning says only that; "Constant folding - Only steps=1 ..." says a strided Slice is left unfolded,
+    which is correct, just not pre-computed. Any other warning still shows.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "You are using the legacy TorchScript-based ONNX export", DeprecationWarning)
+        warnings.filterwarnings("ignore", "The feature will be removed", DeprecationWarning, r"torch\.onnx")
+        warnings.filterwarnings("ignore", "Constant folding - Only steps=1", UserWarning)
+        yield
+
+
 def export_graph(net: LeafNet, norm: Normalisation, size: int, out: Path) -> None:
     module = ExportNet(net, norm).eval()
     dummy = torch.zeros(1, size, size, 3, dtype=torch.uint8)
     names = [*(OUTPUTS[h] for h in HEADS), CAM]  # the order ExportNet returns them in
-    torch.onnx.export(
-        module,
-        (dummy,),
-        str(out),
-        input_names=[INPUT],
-        output_names=names,
-        opset_version=17,
-        dynamo=False,
-        dynamic_axes={name: {0: "batch"} for name in (INPUT, *names)},
-    )
+    with torchscript_exporter_quiet():
+        torch.onnx.export(
+            module,
+            (dummy,),
+            str(out),
+            input_names=[INPUT],
+            output_names=names,
+            opset_version=17,
+            dynamo=False,
+            dynamic_axes={name: {0: "batch"} for name in (INPUT, *names)},
+        )
     onnx.checker.check_model(onnx.load(str(out)))
 
 
@@ -197,15 +218,16 @@ def export_chain(net: LeafNet, norm: Normalisation, size: int, out_dir: Path) ->
         (backbone, image, [INPUT], [FEATURES], paths[0]),
         (heads, fmap, [FEATURES], names, paths[1]),
     ):
-        torch.onnx.export(
-            module,
-            (dummy,),
-            str(path),
-            input_names=inputs,
-            output_names=outputs,
-            opset_version=17,
-            dynamo=False,
-            dynamic_axes={name: {0: "batch"} for name in (*inputs, *outputs)},
-        )
+        with torchscript_exporter_quiet():
+            torch.onnx.export(
+                module,
+                (dummy,),
+                str(path),
+                input_names=inputs,
+                output_names=outputs,
+                opset_version=17,
+                dynamo=False,
+                dynamic_axes={name: {0: "batch"} for name in (*inputs, *outputs)},
+            )
         onnx.checker.check_model(onnx.load(str(path)))
     return paths
