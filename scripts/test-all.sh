@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (`npm test`): lint, types, TS unit, browser, Python. Runs every suite, exits non-zero on any failure.
+# A suite that cannot run here (no Chromium, no PostgreSQL) is reported as skipped with its reason; with CI=true a
+# skipped suite fails the run.
 set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -7,24 +9,32 @@ cd "$root"
 # A fresh clone has no node_modules yet: install exactly what the lock file says.
 [ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
 
+# Chromium and PostgreSQL 15 from Debian: installed when missing (as root), else the exact command is printed once.
+bash scripts/system-deps.sh install
+
 venv="$(bash scripts/trainer-env.sh)" || { echo "could not create the trainer environment"; exit 1; }
 py="$venv/bin/python"
 
-# A throwaway PostgreSQL so the API tests also run against it (skipped where no server binaries exist).
-if [ -z "${TEST_DATABASE_URL:-}" ] && [ -f scripts/postgres-test-server.sh ]; then
+passed=0
+failed=0
+failures=()
+skipped=()
+skip() { skipped+=("$1: $2"); echo; echo "=== $1 SKIPPED: $2"; }
+
+# A throwaway PostgreSQL so the API tests also run against it.
+pg_skip=""
+if [ -z "${TEST_DATABASE_URL:-}" ]; then
   pg_dir="$(mktemp -d /tmp/leafcheck-pg.XXXXXX)"
   if TEST_DATABASE_URL="$(bash scripts/postgres-test-server.sh start "$pg_dir")"; then
     export TEST_DATABASE_URL
     trap 'bash scripts/postgres-test-server.sh stop "$pg_dir" >/dev/null 2>&1' EXIT
   else
-    echo "warning: PostgreSQL test server did not start; API tests run on SQLite only"
+    rm -rf "$pg_dir"
     unset TEST_DATABASE_URL
+    pg_skip="the PostgreSQL test server did not start (needs Debian's postgresql-15: apt-get install -y postgresql-15)"
   fi
 fi
 
-passed=0
-failed=0
-failures=()
 suite() {
   local name="$1"
   shift
@@ -41,14 +51,28 @@ suite() {
   fi
 }
 
+chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
+
 suite "ts-lint" npx biome check .
 suite "ts-types" npx tsc -p tsconfig.json --noEmit
 suite "ts-unit" npx vitest run --project unit
-suite "ts-browser" npx vitest run --project browser
+# ts-unit ran the API suites on SQLite; their PostgreSQL run is reported as skipped by vitest too.
+[ -z "$pg_skip" ] || skip "ts-unit-postgres" "$pg_skip"
+if [ -x "$chromium" ]; then
+  suite "ts-browser" npx vitest run --project browser
+else
+  skip "ts-browser" "no Chromium at $chromium (needs Debian's chromium: apt-get install -y chromium)"
+fi
 suite "py-lint" bash -c "cd trainer && '$py' -m ruff check . && '$py' -m ruff format --check ."
 suite "py-tests" bash -c "cd trainer && '$py' -m pytest"
 
 echo
+for line in "${skipped[@]}"; do echo "skipped $line"; done
+if [ "${#skipped[@]}" -gt 0 ] && [ "${CI:-}" = true ]; then
+  echo "CI=true: a skipped suite fails the run (every suite is required in CI)"
+  failed=$((failed + ${#skipped[@]}))
+  for line in "${skipped[@]}"; do failures+=("${line%%:*}"); done
+fi
 [ "$failed" -eq 0 ] || echo "failed suites: ${failures[*]}"
-echo "suites: $passed passed, $failed failed"
+echo "suites: $passed passed, $failed failed, ${#skipped[@]} skipped"
 [ "$failed" -eq 0 ]
