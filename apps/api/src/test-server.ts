@@ -14,6 +14,9 @@ import { localPhotoStore } from './photos/photo-store.ts';
 import type { Channels } from './registry/channels.ts';
 import type { BundleRegistry } from './registry/registry.ts';
 
+// Tests that review or retrain need the served bundle's taxonomy, as the real server has it.
+export { bundleInfoOf } from './bundle-info.ts';
+
 export interface TestServer {
   url: string;
   port: number;

@@ -5,6 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { BundleManifest } from '@leafcheck/bundle';
 import type { Diagnosis } from '@leafcheck/diagnosis/types';
 import sharp from 'sharp';
 import { checkQuality, QUALITY_LIMITS } from '../src/features/diagnose/shared/quality.ts';
@@ -13,15 +14,8 @@ import { REPO_ROOT } from './serve.ts';
 const run = promisify(execFile);
 export const DATA = join(REPO_ROOT, '../shared/data/plantvillage');
 
-interface Manifest {
-  bundleVersion: string;
-  models: Record<string, { file: string }>;
-  files?: Record<string, unknown>;
-  taxonomy: { crops: Record<string, string[]>; notALeaf: string };
-}
-
-export function readManifest(bundleDir: string): Manifest {
-  return JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as Manifest;
+export function readManifest(bundleDir: string): BundleManifest {
+  return JSON.parse(readFileSync(join(bundleDir, 'manifest.json'), 'utf8')) as BundleManifest;
 }
 
 /** The key the CLI must trust for this bundle: the test key when the build fell back to the signed fixture. */

@@ -2,7 +2,7 @@
 // after going online; the API killed in the middle of a batch and restarted loses and duplicates nothing;
 // the agronomist reviews what arrived.
 import { join } from 'node:path';
-import { startTestServer, type TestServer } from '@leafcheck/api/test-server';
+import { bundleInfoOf, startTestServer, type TestServer } from '@leafcheck/api/test-server';
 import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
@@ -20,6 +20,7 @@ let page: Page;
 let leaf: { file: string; label: string };
 /** The farmer's "wrong, it is …" answer: another disease of the same crop. */
 let corrected: string;
+let served: ReturnType<typeof bundleInfoOf>;
 const sent: string[] = [];
 
 async function serverTotal(): Promise<number> {
@@ -50,7 +51,9 @@ beforeAll(async () => {
   const crop = leaf.label.split('___')[0] as string;
   corrected = (readManifest(bundleDir).taxonomy.crops[crop] ?? []).find((l) => l !== leaf.label) ?? '';
   web = await serveStatic(dist);
-  api = await startTestServer();
+  // Review labels must be in the served bundle's taxonomy, so the API serves the app's bundle.
+  served = bundleInfoOf(readManifest(bundleDir));
+  api = await startTestServer({ bundle: served });
   proxy = await startFlakyProxy(api.port);
   browser = await launchChromium();
   // A field near Kampala; the app may only ever send it rounded to 0.1 degree.
@@ -119,7 +122,7 @@ describe('feedback sync', () => {
     const dir = api.dir;
     const tokens = api.tokens;
     await new Promise((r) => setTimeout(r, 1_500)); // the app retries into a dead API meanwhile
-    api = await startTestServer({ dir, tokens, port: api.port });
+    api = await startTestServer({ dir, tokens, port: api.port, bundle: served });
 
     await waitForEmptyOutbox(90_000);
     expect(proxy.feedbackPosts - postsBefore).toBeGreaterThanOrEqual(2); // the batch was resent
@@ -146,12 +149,16 @@ describe('feedback sync', () => {
       (
         await Promise.all(
           sent.map(async (id) => {
-            const res = await fetch(`${api.url}/v1/review/${id}`, { headers: { authorization: `Bearer ${api.tokens.agronomist}` } });
+            // The maintainer's token, polled twice a second: the API rate-limits each token (10/s), and the screen under test uses the agronomist's.
+            const res = await fetch(`${api.url}/v1/review/${id}`, { headers: { authorization: `Bearer ${api.tokens.maintainer}` } });
+            if (!res.ok) throw new Error(`GET /v1/review/${id}: ${res.status} ${await res.text()}`);
             return ((await res.json()) as { review: { decision: string; label: string | null } | null }).review;
           }),
         )
       ).filter((r) => r !== null);
-    await expect.poll(reviews, { timeout: 15_000 }).toEqual([expect.objectContaining({ decision: 'label', label: corrected })]);
+    await expect
+      .poll(reviews, { timeout: 15_000, interval: 500 })
+      .toEqual([expect.objectContaining({ decision: 'label', label: corrected })]);
 
     // The next item: correct (C) to another label, then skip (S) the one after.
     await expect.poll(() => textOf(item.locator('p').first())).toMatch(/^2 left/);
@@ -161,7 +168,7 @@ describe('feedback sync', () => {
     await expect.poll(() => textOf(item.locator('p').first())).toMatch(/^1 left/);
     await page.keyboard.press('s');
     await expect
-      .poll(reviews, { timeout: 15_000 })
+      .poll(reviews, { timeout: 15_000, interval: 500 })
       .toEqual(
         expect.arrayContaining([
           expect.objectContaining({ decision: 'label', label: corrected }),

@@ -46,4 +46,18 @@ describe('reviewApi', () => {
     ]);
     expect(seen[1]?.body).toBe('{"decision":"skip"}');
   });
+
+  it("carries the API's reason for a refusal, so the agronomist sees why", async () => {
+    const refusing = (async () =>
+      Response.json(
+        { error: 'validation', issues: [{ path: 'label', message: '"X" is not in the taxonomy' }] },
+        { status: 400 },
+      )) as typeof fetch;
+    await expect(reviewApi('http://api.test', 'tok', refusing).decide('x', { decision: 'label', label: 'X' })).rejects.toMatchObject({
+      status: 400,
+      message: 'HTTP 400: "X" is not in the taxonomy',
+    });
+    const bare = (async () => new Response('not json', { status: 502 })) as typeof fetch;
+    await expect(reviewApi('http://api.test', 'tok', bare).queue()).rejects.toMatchObject({ status: 502, message: 'HTTP 502' });
+  });
 });

@@ -48,6 +48,17 @@ export class ReviewApiError extends Error {
   }
 }
 
+/** The API's own words for a refusal (`message`, or the first validation issue), so the agronomist sees why. */
+async function reasonOf(response: Response): Promise<string> {
+  try {
+    const body = (await response.json()) as { message?: unknown; issues?: { message?: unknown }[] };
+    const reason = body.issues?.[0]?.message ?? body.message;
+    return typeof reason === 'string' ? `: ${reason}` : '';
+  } catch {
+    return '';
+  }
+}
+
 export function reviewApi(base: string, token: string, doFetch: typeof fetch = fetch.bind(globalThis)) {
   const root = base.replace(/\/+$/, '');
   const call = async (path: string, init: RequestInit = {}): Promise<Response> => {
@@ -57,7 +68,7 @@ export function reviewApi(base: string, token: string, doFetch: typeof fetch = f
     } catch (error) {
       throw new ReviewApiError(error instanceof Error ? error.message : String(error), null);
     }
-    if (!response.ok) throw new ReviewApiError(`HTTP ${response.status}`, response.status);
+    if (!response.ok) throw new ReviewApiError(`HTTP ${response.status}${await reasonOf(response)}`, response.status);
     return response;
   };
   return {
