@@ -187,8 +187,7 @@ class ChainBackbone(torch.nn.Module):
         self.full = full
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
-        x = image.permute(0, 3, 1, 2).float()
-        return self.full.backbone.forward_features((x - self.full.mean) / self.full.std)  # type: ignore[operator,no-any-return]
+        return self.full.feature_map(image)
 
 
 class ChainHeads(torch.nn.Module):
@@ -199,10 +198,7 @@ class ChainHeads(torch.nn.Module):
         self.full = full
 
     def forward(self, fmap: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        f = fmap.mean((2, 3))
-        w = self.full.disease.weight
-        cam = torch.nn.functional.conv2d(fmap, w.view(w.shape[0], w.shape[1], 1, 1))
-        return self.full.species(f), self.full.disease(f), cam
+        return self.full.heads(fmap)
 
 
 def export_chain(net: LeafNet, norm: Normalisation, size: int, out_dir: Path) -> tuple[Path, Path]:
