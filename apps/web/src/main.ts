@@ -4,7 +4,7 @@ import './app/components.css';
 import { h } from './app/dom.ts';
 import { registerServiceWorker, requestPersistence, watchOnline } from './app/pwa.ts';
 import { type Route, startRouter } from './app/router.ts';
-import { type MessageKey, setLanguage, t } from './i18n/index.ts';
+import { type MessageKey, pickLanguage, setLanguage, t } from './i18n/index.ts';
 import { loadSettings } from './lib/settings.ts';
 // Before any screen loads a bundle: which one the phone runs (a downloaded update or the embedded one).
 import './features/model-update/client/choice.ts';
@@ -51,7 +51,7 @@ function icon(path: string): SVGSVGElement {
 }
 
 async function start(): Promise<void> {
-  setLanguage((await loadSettings()).language);
+  setLanguage((await loadSettings()).language || pickLanguage(navigator.languages ?? [navigator.language]));
   const indicator = h('span', { class: 'net', role: 'status' });
   const banner = h('div', { class: 'update-banner', role: 'alert', hidden: true });
   const main = h('main', { id: 'main' });

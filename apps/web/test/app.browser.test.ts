@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { cropName } from '../src/i18n/names.ts';
 import { addPhoto, diagnosePhoto, expect, giveFeedback, modelReady, openApp, outboxCount, shot, textOf, visible } from './browser.ts';
 import { fixtureTrustKey, leafPhoto, nonLeafPhoto, readManifest } from './photos.ts';
 import { buildApp, type StaticServer, serveStatic } from './serve.ts';
@@ -80,7 +81,7 @@ describe('Leafcheck PWA offline', () => {
     const crop = leaf.label.split('___')[0] as string;
     await diagnosePhoto(page, leaf.file, { crop });
     expect(await page.getByTestId('disease').getAttribute('data-label')).toBe(leaf.label);
-    expect(await textOf(page.getByTestId('crop'))).toContain(crop.replace(/_+/g, ' ').trim());
+    expect(await textOf(page.getByTestId('crop'))).toContain(cropName(crop)); // the names catalogue, not the dataset's spelling
     const advice = JSON.parse(readFileSync(join(bundleDir, 'advice.json'), 'utf8')) as { entries: Record<string, { actions: string[] }> };
     const firstAction = advice.entries[leaf.label]?.actions[0];
     if (firstAction) await expect.poll(() => textOf(page.getByTestId('advice'))).toContain(firstAction);

@@ -48,7 +48,7 @@ export async function diagnosePhoto(page: Page, files: string | string[], option
   const run = page.getByTestId('run');
   for (const [i, file] of [files].flat().entries()) {
     await addPhoto(page, file);
-    await visible(page.getByText(`${i + 1} photo(s) of this plant`));
+    await visible(page.getByText(i === 0 ? '1 photo of this plant' : `${i + 1} photos of this plant`));
     await visible(warning.or(run));
     if (await warning.isVisible()) await page.getByRole('button', { name: 'Use it anyway' }).click();
   }

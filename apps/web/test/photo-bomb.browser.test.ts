@@ -100,7 +100,7 @@ describe('photo bombs and odd files on the page', () => {
 
     // The next photo is read and diagnosed as usual.
     await addPhoto(page, leaf.file);
-    await visible(page.getByText('1 photo(s) of this plant'));
+    await visible(page.getByText('1 photo of this plant'));
     expect(await page.getByTestId('error').count()).toBe(0);
     const warning = page.getByTestId('quality-warning');
     await visible(warning.or(page.getByTestId('run')));

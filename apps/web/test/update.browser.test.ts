@@ -58,7 +58,7 @@ describe('app update and camera', () => {
     await page.waitForFunction(() => (document.querySelector('video')?.videoWidth ?? 0) > 0);
     await shot(page, '13-live-camera');
     await page.getByRole('button', { name: 'Take this photo' }).click();
-    await visible(page.getByText('1 photo(s) of this plant'));
+    await visible(page.getByText('1 photo of this plant'));
     expect(await page.locator('video').count()).toBe(0); // the camera is released
     await context.close();
   });

@@ -1,5 +1,5 @@
-// English message catalogue. Every string the farmer sees comes from here so translations drop in
-// as a sibling file with the same keys ({name} placeholders are filled by t()).
+// English message catalogue. Every string the farmer sees comes from here; each other language is a sibling file
+// with the same keys ({name} placeholders are filled by t(); `.one`/`.other` pairs are plurals, chosen by tn()).
 export const en = {
   'app.name': 'Leafcheck',
   'app.tagline': 'Check a sick leaf, even without a network',
@@ -24,7 +24,8 @@ export const en = {
   'diagnose.addMore': 'Add another photo of the same plant',
   'diagnose.removePhoto': 'Remove photo {n}',
   'diagnose.photoAlt': 'Photo {n} of the plant',
-  'diagnose.photoCount': '{n} photo(s) of this plant',
+  'diagnose.photoCount.one': '{n} photo of this plant',
+  'diagnose.photoCount.other': '{n} photos of this plant',
   'diagnose.crop': 'Which crop is it? (optional)',
   'diagnose.cropUnknown': "I don't know",
   'diagnose.run': 'Check this plant',
@@ -67,7 +68,7 @@ export const en = {
   'result.veryLikely': 'Very likely',
   'result.likely': 'Likely',
   'result.possibly': 'Possibly',
-  'result.percent': '{p}% sure',
+  'result.percent': '{p} sure',
   'result.healthy': 'Healthy',
   'result.notSure': 'Not sure',
   'result.notSure.not-a-leaf': 'This does not look like a leaf.',
@@ -87,7 +88,8 @@ export const en = {
   'result.prevention': 'Next season',
   'result.source': 'Advice from {source}',
   'result.noAdvice': 'No advice for this one yet. Ask your extension officer.',
-  'result.photos': 'Based on {agreeing} of {total} photo(s)',
+  'result.photos.one': 'Based on {n} photo',
+  'result.photos.other': 'Based on {agreeing} of {n} photos',
   'result.bundle': 'Model version {version}',
   'result.checkAnother': 'Check another plant',
   'result.heatmap.show': 'Show where the model looked',
@@ -96,6 +98,24 @@ export const en = {
   'result.heatmap.none': 'The model found no clear spot for this answer on the photo.',
   'result.heatmap.unavailable': 'This model version cannot show where it looked.',
   'result.date': 'Checked on {date}',
+  'result.why': 'Why',
+  'result.nextStep': 'What you can do',
+  'result.pickCrop': 'Which crop is it? Tap its picture',
+  'result.retake': 'Take a new photo',
+  'result.retakeTips': 'Tips: one leaf, close up, in daylight, not in full sun, held still.',
+  'result.mightBe': 'It might be',
+  'result.speak': 'Read aloud',
+  'result.speakStop': 'Stop reading',
+  'result.noVoice':
+    'This phone has no {language} voice, so it cannot read this aloud. You can add one in the phone settings (text-to-speech).',
+  'result.noSpeech': 'This phone cannot read aloud.',
+  'result.saySure': '{certainty}, {percent} sure.',
+  'result.sayNotSure': 'Not sure. {why} {next}',
+  'advice.status.unreviewed': 'Translated from English. Not yet checked by an agronomist.',
+  'advice.status.flagged':
+    'Translated from English. An agronomist asked for this translation to be checked: if in doubt, ask your extension officer.',
+  'advice.status.reviewed': 'Translated from English and checked by an agronomist.',
+  'advice.status.english': 'This advice is only in English so far.',
 
   'feedback.title': 'Was this right?',
   'feedback.right': 'Yes, right',
@@ -117,7 +137,9 @@ export const en = {
   'history.open': 'Open',
   'history.delete': 'Delete',
   'history.deleteAll': 'Delete all',
-  'history.confirmDeleteAll': 'Delete all {n} checks from this phone?',
+  'history.confirmDeleteAll.one': 'Delete the {n} check from this phone?',
+  'history.confirmDeleteAll.other': 'Delete all {n} checks from this phone?',
+  'history.notSureCrop': '{crop}: not sure which problem',
   'history.deleted': 'Deleted.',
   'history.thumbAlt': 'Leaf photo from {date}',
 
@@ -132,7 +154,10 @@ export const en = {
   'settings.integrityOk': 'Files checked: signature and checksums are valid',
   'settings.integrityBad': 'Files damaged: {detail}',
   'settings.notLoaded': 'Not loaded yet',
-  'settings.backend': 'Runs on {name} ({threads} thread(s)): {reason}',
+  'settings.worksHere': 'Works on this phone, without a network.',
+  'settings.details': 'Details',
+  'settings.backend.one': 'Runs on {name} ({n} thread): {reason}',
+  'settings.backend.other': 'Runs on {name} ({n} threads): {reason}',
   'modelUpdate.updatedAt': 'Updated {when}',
   'modelUpdate.builtIn': 'The model built into the app',
   'modelUpdate.whatChanged': 'What changed',
@@ -152,7 +177,8 @@ export const en = {
   'modelUpdate.wentBack': 'Now using model {version} again',
   'modelUpdate.goBackFailed': 'Could not go back: {detail}',
   'settings.outbox': 'Answers waiting to send',
-  'settings.queued': '{n} waiting to send',
+  'settings.queued.one': '{n} answer waiting to send',
+  'settings.queued.other': '{n} answers waiting to send',
   'settings.lastSync': 'Last sent: {when}',
   'settings.never': 'never',
   'settings.syncNow': 'Send now',
@@ -194,7 +220,14 @@ export const en = {
   'review.photoAlt': "The farmer's photo",
   'review.noPhoto': 'No photo (farmer did not share it)',
   'review.failed': 'Could not reach the server: {detail}',
+  'review.translation': 'Advice translation',
+  'review.translationLanguage': 'Language',
+  'review.flag': 'Flag this translation',
+  'review.flagNote': 'What is wrong with it',
+  'review.flagged': 'Flagged. The translation will be checked again.',
 } as const;
 
 export type MessageKey = keyof typeof en;
 export type Catalogue = Record<MessageKey, string>;
+/** Another language's catalogue: only keys English has (a missing one falls back to English; the unit test finds it). */
+export type Translation = Partial<Catalogue>;

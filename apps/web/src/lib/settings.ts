@@ -3,6 +3,7 @@ import { getMeta, setMeta } from './db.ts';
 import { uuidv7 } from './uuidv7.ts';
 
 export interface Settings {
+  /** The farmer's choice of language; empty: the first of the browser's languages the app speaks. */
   language: string;
   /** API origin, no trailing /v1. Empty: feedback stays queued on the phone. */
   apiBase: string;
@@ -17,7 +18,7 @@ export interface Settings {
 export const APP_VERSION: string = import.meta.env.VITE_APP_VERSION ?? '0.1.0';
 
 const defaults: Settings = {
-  language: 'en',
+  language: '',
   apiBase: import.meta.env.VITE_API_BASE ?? 'http://localhost:8787',
   deviceToken: import.meta.env.VITE_DEVICE_TOKEN ?? '',
   reviewToken: '',

@@ -2,7 +2,7 @@
 import { h, liveRegion, render } from '../../../app/dom.ts';
 import { navigate } from '../../../app/router.ts';
 import { setBusy } from '../../../app/state.ts';
-import { type MessageKey, t } from '../../../i18n/index.ts';
+import { type MessageKey, t, tn } from '../../../i18n/index.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { toJpeg } from '../../../lib/image.ts';
 import { cancel, diagnose, inferenceErrorCode, loadBundle } from '../../../lib/inference.ts';
@@ -139,7 +139,7 @@ export function diagnoseScreen(root: HTMLElement): () => void {
       error ? h('div', { class: 'notice bad', role: 'alert', 'data-testid': 'error' }, h('p', {}, error)) : null,
       photos.length
         ? [
-            h('p', { class: 'muted' }, t('diagnose.photoCount', { n: photos.length })),
+            h('p', { class: 'muted' }, tn('diagnose.photoCount', photos.length)),
             h(
               'div',
               { class: 'photos' },

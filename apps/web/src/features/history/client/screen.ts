@@ -1,15 +1,18 @@
 // History: every diagnosis on this phone, newest first, with thumbnail, date and result; reopen or delete.
 import { h, liveRegion, render } from '../../../app/dom.ts';
 import { navigate } from '../../../app/router.ts';
-import { language, t } from '../../../i18n/index.ts';
+import { language, t, tn } from '../../../i18n/index.ts';
 import type { HistoryEntry } from '../../../lib/db.ts';
-import { diseaseName } from '../../result/shared/words.ts';
+import { cropName, diseaseName } from '../../result/shared/words.ts';
 import { deleteAllEntries, deleteEntry, listEntries } from '../shared/history-store.ts';
 
 function summary(entry: HistoryEntry): string {
   const d = entry.diagnosis;
-  if (d.kind === 'diagnosis') return diseaseName(d.disease);
-  return d.disease ? `${t('result.notSure')}: ${t('result.bestGuess').toLowerCase()} ${diseaseName(d.disease)}` : t('result.notSure');
+  const crop = d.crop ?? d.chosenCrop;
+  if (d.kind === 'diagnosis') return `${cropName(d.crop)}: ${diseaseName(d.disease)}`;
+  // A not-sure result names the crop only when the farmer chose it or the crop itself was not in doubt.
+  const cropKnown = crop && (d.chosenCrop || (d.reason !== 'crop-unclear' && d.reason !== 'not-a-leaf'));
+  return cropKnown ? t('history.notSureCrop', { crop: cropName(crop) }) : t('result.notSure');
 }
 
 export async function historyScreen(root: HTMLElement): Promise<() => void> {
@@ -64,7 +67,7 @@ export async function historyScreen(root: HTMLElement): Promise<() => void> {
               type: 'button',
               class: 'danger',
               onclick: async () => {
-                if (!window.confirm(t('history.confirmDeleteAll', { n: entries.length }))) return;
+                if (!window.confirm(tn('history.confirmDeleteAll', entries.length))) return;
                 await deleteAllEntries();
                 status.textContent = t('history.deleted');
                 await draw();

@@ -1,14 +1,17 @@
-// Result: a stored diagnosis (fresh or reopened from History) with its feedback form.
-import { h, render } from '../../../app/dom.ts';
+// Result: a stored diagnosis (fresh or reopened from History): the answer, "Was this right?", next steps, details.
+import { h, liveRegion, render } from '../../../app/dom.ts';
 import { navigate } from '../../../app/router.ts';
-import { language, t } from '../../../i18n/index.ts';
+import { language, type MessageKey, t } from '../../../i18n/index.ts';
 import type { HistoryEntry } from '../../../lib/db.ts';
-import { diagnose } from '../../../lib/inference.ts';
+import { diagnose, loadBundle } from '../../../lib/inference.ts';
 import { loadSettings, saveSettings } from '../../../lib/settings.ts';
+import { uuidv7 } from '../../../lib/uuidv7.ts';
 import { feedbackForm } from '../../feedback/client/form.ts';
 import { getEntry, saveEntry } from '../../history/shared/history-store.ts';
+import { cropName } from '../shared/words.ts';
 import { heatmapFigure } from './heatmap.ts';
-import { diagnosisView } from './view.ts';
+import { speakerButton } from './speak.ts';
+import { answerView, detailsView } from './view.ts';
 
 /**
  * The map for a stored result. A result made with the heatmap off has none: it is made now from the stored photo
@@ -45,6 +48,55 @@ function heatmapToggle(entry: HistoryEntry, url: string, show: boolean): HTMLEle
   return h('div', {}, button, slot);
 }
 
+/** Next steps of a not-sure result: retake with tips, and (crop unclear) choose the crop to check the same photo again. */
+function nextSteps(entry: HistoryEntry): HTMLElement | null {
+  const d = entry.diagnosis;
+  if (d.kind !== 'not-sure') return null;
+  const status = liveRegion();
+  const crops = h('div', { class: 'crop-choices', 'data-testid': 'crop-choices' });
+  if (d.reason === 'crop-unclear' && !d.chosenCrop) {
+    void loadBundle().then(
+      (b) =>
+        render(
+          crops,
+          h('h3', {}, t('result.pickCrop')),
+          h(
+            'div',
+            { class: 'crop-grid' },
+            b.crops.map((crop) =>
+              h(
+                'button',
+                {
+                  type: 'button',
+                  'data-crop': crop,
+                  onclick: async () => {
+                    status.textContent = t('diagnose.working');
+                    const again = await diagnose([await entry.photo.arrayBuffer()], { crop });
+                    const id = uuidv7();
+                    await saveEntry({ ...entry, id, createdAt: new Date().toISOString(), diagnosis: again, feedback: undefined });
+                    navigate(`/result/${id}`);
+                  },
+                },
+                cropName(crop),
+              ),
+            ),
+          ),
+        ),
+      () => undefined,
+    );
+  }
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'next-steps' },
+    h('h2', {}, t('result.nextStep')),
+    h('p', {}, t(`result.notSure.${d.reason}.next` as MessageKey)),
+    crops,
+    h('p', { class: 'small' }, t('result.retakeTips')),
+    h('button', { type: 'button', class: 'primary', 'data-testid': 'retake', onclick: () => navigate('/diagnose') }, t('result.retake')),
+    status,
+  );
+}
+
 export async function resultScreen(root: HTMLElement, id: string | undefined): Promise<() => void> {
   const entry = id ? await getEntry(id) : undefined;
   if (!entry) {
@@ -54,16 +106,21 @@ export async function resultScreen(root: HTMLElement, id: string | undefined): P
   const url = URL.createObjectURL(entry.photo);
   const { showHeatmap } = await loadSettings();
   const date = new Date(entry.createdAt).toLocaleString(language(), { dateStyle: 'medium', timeStyle: 'short' });
+  const d = entry.diagnosis;
+  // Order for a glance at 360x640: the answer and how sure, then "Was this right?", then everything else.
   render(
     root,
-    h('h1', {}, t('result.title')),
-    diagnosisView(
-      entry.diagnosis,
+    h('h1', { class: 'visually-hidden' }, t('result.title')),
+    answerView(
+      d,
       h('img', { class: 'result-photo', src: url, alt: t('history.thumbAlt', { date }), width: 104, height: 104 }),
+      speakerButton(d),
     ),
-    entry.diagnosis.disease ? heatmapToggle(entry, url, showHeatmap) : null,
-    h('p', { class: 'muted' }, t('result.date', { date })),
     feedbackForm(entry),
+    nextSteps(entry),
+    d.kind === 'diagnosis' && d.disease ? heatmapToggle(entry, url, showHeatmap) : null,
+    detailsView(d),
+    h('p', { class: 'muted' }, t('result.date', { date })),
     h('button', { type: 'button', class: 'primary', onclick: () => navigate('/diagnose') }, t('result.checkAnother')),
   );
   return () => URL.revokeObjectURL(url);

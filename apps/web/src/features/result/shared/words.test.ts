@@ -1,14 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { certaintyKey, cropName, diseaseName, isHealthy, percent } from './words.ts';
+import { certaintyKey, cropName, diseaseName, isHealthy, percent, shownAlternatives } from './words.ts';
 
 describe('result words', () => {
-  it('turns PlantVillage labels into readable names', () => {
+  it('turns PlantVillage labels into human names (names catalogue)', () => {
     expect(diseaseName('Tomato___Late_blight')).toBe('Late blight');
     expect(diseaseName('Corn_(maize)___Common_rust_')).toBe('Common rust');
-    expect(diseaseName('Tomato___Spider_mites Two-spotted_spider_mite')).toBe('Spider mites Two-spotted spider mite');
+    expect(diseaseName('Tomato___Spider_mites Two-spotted_spider_mite')).toBe('Spider mites');
     expect(diseaseName('Apple___healthy')).toBe('Healthy');
-    expect(cropName('Corn_(maize)')).toBe('Corn (maize)');
-    expect(cropName('Pepper,_bell')).toBe('Pepper, bell');
+    expect(cropName('Corn_(maize)')).toBe('Maize');
+    expect(cropName('Pepper,_bell')).toBe('Sweet pepper');
+  });
+
+  it('shows only alternatives with real probability', () => {
+    const alts = [
+      { label: 'A', probability: 0.7 },
+      { label: 'B', probability: 0.2 },
+      { label: 'C', probability: 0.004 },
+    ];
+    expect(shownAlternatives(alts, 'A').map((a) => a.label)).toEqual(['B']);
   });
 
   it('says how sure in words by calibrated probability', () => {

@@ -1,21 +1,7 @@
-// How a result is said to the farmer: label names without dataset punctuation, certainty in words.
+// How a result is said to the farmer: class names from the names catalogue (i18n/names.ts), certainty in words.
 import type { MessageKey } from '../../../i18n/index.ts';
 
-/** "Corn_(maize)" -> "Corn (maize)", "Pepper,_bell" -> "Pepper, bell". */
-export function cropName(crop: string): string {
-  return crop.replace(/_+/g, ' ').replace(/\s+/g, ' ').trim();
-}
-
-/** "Tomato___Late_blight" -> "Late blight"; "Corn_(maize)___Common_rust_" -> "Common rust"; healthy -> "Healthy". */
-export function diseaseName(label: string): string {
-  const sep = label.indexOf('___');
-  const name = (sep >= 0 ? label.slice(sep + 3) : label).replace(/_+/g, ' ').replace(/\s+/g, ' ').trim();
-  return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-export function isHealthy(label: string): boolean {
-  return /___healthy$/i.test(label);
-}
+export { cropName, diseaseName, fullName, isHealthyLabel as isHealthy, scientificName } from '../../../i18n/names.ts';
 
 /** Words for a calibrated probability. The app only says "very likely" when the model is right that often. */
 export function certaintyKey(probability: number): MessageKey {
@@ -30,4 +16,9 @@ export function certaintyKey(probability: number): MessageKey {
  */
 export function percent(probability: number): number {
   return Math.min(99, Math.floor(Math.min(1, Math.max(0, probability)) * 100));
+}
+
+/** Alternatives worth showing: another class with real probability (5% or more), never a near-zero one. */
+export function shownAlternatives<T extends { label: string; probability: number }>(alternatives: T[], top?: string): T[] {
+  return alternatives.filter((a) => a.label !== top && a.probability >= 0.05);
 }

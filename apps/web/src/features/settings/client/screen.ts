@@ -1,6 +1,6 @@
 // Settings: language, storage health, the model (version, updates, going back) and its backend, the outbox, the server keys.
 import { h, liveRegion, render } from '../../../app/dom.ts';
-import { language, languages, setLanguage, t } from '../../../i18n/index.ts';
+import { language, languages, setLanguage, t, tn } from '../../../i18n/index.ts';
 import { errorMessage } from '../../../lib/errors.ts';
 import { inferenceErrorCode, loadBundle } from '../../../lib/inference.ts';
 import { APP_VERSION, loadSettings, type Settings, saveSettings } from '../../../lib/settings.ts';
@@ -112,12 +112,19 @@ function modelCard(): [HTMLElement, () => void] {
       const b = await loadBundle();
       render(
         body,
+        h('p', { class: 'notice ok', 'data-testid': 'works-here' }, t('settings.worksHere')),
         h('p', { 'data-testid': 'settings-bundle' }, t('settings.bundleVersion', { version: b.bundleVersion })),
-        h('p', { class: 'notice ok' }, t('settings.integrityOk')),
+        // The technical part (signature, backend and why) behind a toggle: the farmer needs none of it.
         h(
-          'p',
-          { 'data-testid': 'backend' },
-          t('settings.backend', { name: b.backend.name.toUpperCase(), threads: b.backend.threads, reason: b.backend.reason }),
+          'details',
+          { 'data-testid': 'model-details' },
+          h('summary', {}, t('settings.details')),
+          h('p', {}, t('settings.integrityOk')),
+          h(
+            'p',
+            { 'data-testid': 'backend' },
+            tn('settings.backend', b.backend.threads, { name: b.backend.name.toUpperCase(), reason: b.backend.reason }),
+          ),
         ),
       );
     } catch (error) {
@@ -157,7 +164,7 @@ function outboxCard(): [HTMLElement, () => void] {
     const [summary, last] = await Promise.all([outboxSummary(), lastSync()]);
     render(
       body,
-      h('p', { 'data-testid': 'outbox-count' }, t('settings.queued', { n: summary.pending })),
+      h('p', { 'data-testid': 'outbox-count' }, tn('settings.queued', summary.pending)),
       h(
         'ul',
         { class: 'bullets', 'data-testid': 'outbox' },
@@ -230,7 +237,7 @@ export async function settingsScreen(root: HTMLElement): Promise<() => void> {
         window.location.reload(); // every screen re-reads the catalogue
       },
     },
-    languages().map((l) => h('option', { value: l.code, selected: l.code === settings.language }, l.name)),
+    languages().map((l) => h('option', { value: l.code, selected: l.code === language(), lang: l.code }, l.name)),
   );
   const [outbox, stopOutbox] = outboxCard();
   const [model, stopModel] = modelCard();
