@@ -15,6 +15,7 @@ import { registerFeedback } from './routes/feedback.ts';
 import { registerMaintainer } from './routes/maintainer.ts';
 import { registerRetrain } from './routes/retrain.ts';
 import { registerReview } from './routes/review.ts';
+import { registerTranslations } from './routes/translations.ts';
 
 export type { AppDeps, BundleInfo, Storage } from './context.ts';
 
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps) {
   );
   registerFeedback(app, ctx);
   registerReview(app, ctx);
+  registerTranslations(app, ctx);
   registerMaintainer(app, ctx);
   registerRetrain(app, ctx);
   registerBundles(app, ctx);

@@ -8,6 +8,7 @@ import type { FeedbackStore } from './db/feedback-store.ts';
 import type { ReviewStore } from './db/review-store.ts';
 import type { RunStore } from './db/run-store.ts';
 import type { Role, TokenStore } from './db/token-store.ts';
+import type { TranslationStore } from './db/translation-store.ts';
 import type { LabelSuggester } from './llm/suggester.ts';
 import type { SuggestionService } from './llm/suggestions.ts';
 import type { PhotoStore } from './photos/photo-store.ts';
@@ -29,6 +30,7 @@ export interface Storage {
   reviews: ReviewStore;
   tokens: TokenStore;
   runs: RunStore;
+  translations: TranslationStore;
 }
 
 export interface AppConfig {

@@ -15,6 +15,14 @@ const routes: Array<{ method: string; path: string; openapi: string; body?: unkn
   { method: 'GET', path: `/v1/review/${id}/photo`, openapi: '/v1/review/{id}/photo', allowed: ['agronomist', 'maintainer'] },
   { method: 'GET', path: `/v1/review/${id}/suggestion`, openapi: '/v1/review/{id}/suggestion', allowed: ['agronomist', 'maintainer'] },
   { method: 'POST', path: `/v1/review/${id}`, openapi: '/v1/review/{id}', body: { decision: 'skip' }, allowed: ['agronomist'] },
+  {
+    method: 'POST',
+    path: '/v1/translations/flags',
+    openapi: '/v1/translations/flags',
+    body: { label: 'Tomato___Late_blight', language: 'sw', note: 'wrong word' },
+    allowed: ['agronomist'],
+  },
+  { method: 'GET', path: '/v1/translations/flags', openapi: '/v1/translations/flags', allowed: ['agronomist', 'maintainer'] },
   { method: 'GET', path: '/v1/export', openapi: '/v1/export', allowed: ['maintainer'] },
   { method: 'GET', path: '/v1/retrain/decision', openapi: '/v1/retrain/decision', allowed: ['maintainer'] },
   { method: 'POST', path: '/v1/retrain/runs', openapi: '/v1/retrain/runs', allowed: ['maintainer'], passes: 503 },
@@ -53,7 +61,8 @@ const permitted = routes.flatMap((route) => route.allowed.map((role) => ({ ...ro
 describeEachBackend('roles on %s', (backend) => {
   let h: Harness;
   beforeAll(async () => {
-    h = await openHarness(backend);
+    // Every route is tried with bad tokens; the per-address failed-sign-in limit is tested on its own, not here.
+    h = await openHarness(backend, { config: { failedAuthPerAddress: { burst: 1000, perSecond: 100 } } });
     await call(h, 'POST', '/v1/feedback', h.tokens.device, { records: [record(1)] });
   });
   afterAll(() => h.close());

@@ -144,6 +144,23 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('review_priority').execute();
     },
   },
+  // Agronomists flag an advice translation from the review screen (issue 13).
+  '0006_translation_flags': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('translation_flag')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('label', 'text', (c) => c.notNull())
+        .addColumn('language', 'text', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('flagged_by', 'text', (c) => c.notNull())
+        .addColumn('flagged_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('translation_flag').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

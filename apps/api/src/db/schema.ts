@@ -105,6 +105,17 @@ export interface ReviewPriorityTable {
   created_at: string;
 }
 
+export interface TranslationFlagTable {
+  id: string;
+  /** The class whose advice translation is flagged, e.g. Tomato___Late_blight. */
+  label: string;
+  /** The translation's language code (sw, fr, es, pt, hi...). */
+  language: string;
+  note: string | null;
+  flagged_by: string;
+  flagged_at: string;
+}
+
 export interface Database {
   feedback: FeedbackTable;
   review: ReviewTable;
@@ -112,4 +123,5 @@ export interface Database {
   api_token: TokenTable;
   retrain_run: RetrainRunTable;
   review_priority: ReviewPriorityTable;
+  translation_flag: TranslationFlagTable;
 }

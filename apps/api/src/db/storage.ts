@@ -6,6 +6,7 @@ import { createRunStore } from './run-store.ts';
 import type { Database } from './schema.ts';
 import type { FeedbackWriter } from './sqlite-writer.ts';
 import { createTokenStore } from './token-store.ts';
+import { createTranslationStore } from './translation-store.ts';
 
 /** `feedbackWriter`: OpenDb's (SQLite); feedback writes then use it instead of Kysely. */
 export function createStorage(db: Kysely<Database>, now?: () => Date, feedbackWriter: FeedbackWriter | null = null): Storage {
@@ -15,5 +16,6 @@ export function createStorage(db: Kysely<Database>, now?: () => Date, feedbackWr
     reviews: createReviewStore(db),
     tokens: createTokenStore(db, now),
     runs: createRunStore(db),
+    translations: createTranslationStore(db),
   };
 }
