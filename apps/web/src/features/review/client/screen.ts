@@ -1,10 +1,11 @@
 // Agronomist review: one item at a time (photo, model, farmer, Claude), one-key accept / correct / skip,
 // and per-class stats. Needs an agronomist key and a network; the farmer screens never depend on it.
 import { h, liveRegion, render } from '../../../app/dom.ts';
-import { t } from '../../../i18n/index.ts';
+import { languages, t } from '../../../i18n/index.ts';
 import { loadedBundle } from '../../../lib/inference.ts';
 import { loadSettings } from '../../../lib/settings.ts';
-import { diseaseName, percent } from '../../result/shared/words.ts';
+import { adviceTranslations } from '../../result/shared/advice.ts';
+import { diseaseName, fullName, percent } from '../../result/shared/words.ts';
 import {
   type Decision,
   proposedLabel,
@@ -45,6 +46,46 @@ async function labelChoices(item: ReviewItem): Promise<string[]> {
   const bundle = await loadedBundle()?.catch(() => undefined);
   for (const list of Object.values(bundle?.taxonomy ?? {})) for (const l of list) labels.add(l);
   return [...labels].sort();
+}
+
+/** Flag the advice translation of this item's class in one language (only languages that translate that class). */
+function translationFlag(api: ReviewApi, label: string | null): HTMLElement | null {
+  if (!label) return null;
+  const translated = languages().filter((l) => adviceTranslations[l.code]?.entries[label]);
+  if (translated.length === 0) return null;
+  const status = liveRegion();
+  const select = h(
+    'select',
+    { id: 'flag-language' },
+    translated.map((l) => h('option', { value: l.code }, l.name)),
+  );
+  const note = h('input', { id: 'flag-note', type: 'text', maxlength: 1000, autocomplete: 'off' });
+  return h(
+    'details',
+    { class: 'card', 'data-testid': 'translation-flag' },
+    h('summary', {}, `${t('review.translation')}: ${fullName(label)}`),
+    h('label', { class: 'field', for: 'flag-language' }, t('review.translationLanguage')),
+    select,
+    h('label', { class: 'field', for: 'flag-note' }, t('review.flagNote')),
+    note,
+    h(
+      'button',
+      {
+        type: 'button',
+        'data-testid': 'flag-translation',
+        onclick: async () => {
+          try {
+            await api.flagTranslation({ label, language: select.value, ...(note.value.trim() ? { note: note.value.trim() } : {}) });
+            status.textContent = t('review.flagged');
+          } catch (error) {
+            status.textContent = t('review.failed', { detail: error instanceof Error ? error.message : String(error) });
+          }
+        },
+      },
+      t('review.flag'),
+    ),
+    status,
+  );
 }
 
 export async function reviewScreen(root: HTMLElement): Promise<() => void> {
@@ -168,6 +209,7 @@ export async function reviewScreen(root: HTMLElement): Promise<() => void> {
         h('button', { type: 'button', onclick: () => void correct(item) }, t('review.correct')),
         h('button', { type: 'button', onclick: () => void decide({ decision: 'skip' }) }, t('review.skip')),
       ),
+      translationFlag(api, accept ?? top?.label ?? null),
     );
     if (item.suggestion === null) {
       // Not computed yet: ask for it without blocking the review.

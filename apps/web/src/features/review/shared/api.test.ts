@@ -47,6 +47,18 @@ describe('reviewApi', () => {
     expect(seen[1]?.body).toBe('{"decision":"skip"}');
   });
 
+  it('flags an advice translation', async () => {
+    const seen: { url: string; body: unknown }[] = [];
+    const fake = (async (url: string, init: RequestInit = {}) => {
+      seen.push({ url, body: init.body });
+      return Response.json({ id: 'f' });
+    }) as typeof fetch;
+    await reviewApi('http://api.test', 'tok', fake).flagTranslation({ label: 'Bean___Bean_rust', language: 'sw', note: 'wrong' });
+    expect(seen).toEqual([
+      { url: 'http://api.test/v1/translations/flags', body: '{"label":"Bean___Bean_rust","language":"sw","note":"wrong"}' },
+    ]);
+  });
+
   it("carries the API's reason for a refusal, so the agronomist sees why", async () => {
     const refusing = (async () =>
       Response.json(

@@ -1,4 +1,5 @@
-// The agronomist's side of the API (GET /v1/review, POST /v1/review/:id, GET /v1/feedback/stats), over fetch.
+// The agronomist's side of the API (GET /v1/review, POST /v1/review/:id, GET /v1/feedback/stats,
+// POST /v1/translations/flags), over fetch.
 import type { LabelProbability } from '@leafcheck/diagnosis/types';
 
 export type Suggestion =
@@ -83,6 +84,10 @@ export function reviewApi(base: string, token: string, doFetch: typeof fetch = f
     },
     async decide(id: string, decision: Decision): Promise<void> {
       await call(`/v1/review/${id}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(decision) });
+    },
+    /** An advice translation that needs a check (POST /v1/translations/flags, agronomist). */
+    async flagTranslation(flag: { label: string; language: string; note?: string }): Promise<void> {
+      await call('/v1/translations/flags', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(flag) });
     },
     async stats(): Promise<ClassCounts[]> {
       return ((await (await call('/v1/feedback/stats')).json()) as { byClass: ClassCounts[] }).byClass;
