@@ -93,13 +93,13 @@ describe('Leafcheck PWA offline', () => {
 
     await giveFeedback(page, 'right');
     await shot(page, '07-feedback-saved');
-    expect(await outboxCount(page)).toBe('1 waiting to send');
+    expect(await outboxCount(page)).toBe('1 answer waiting to send');
     await expect.poll(() => textOf(page.getByTestId('outbox'))).toContain('right');
     await shot(page, '08-settings');
     await shot(page, '08-settings-full', true);
 
     await page.reload();
-    expect(await outboxCount(page)).toBe('1 waiting to send');
+    expect(await outboxCount(page)).toBe('1 answer waiting to send');
     await page.goto(new URL('#/history', page.url()).href);
     const items = page.getByTestId('history').locator('li');
     await expect.poll(() => items.count()).toBe(2);

@@ -38,7 +38,7 @@ async function queuedIds(): Promise<string[]> {
 }
 
 async function waitForEmptyOutbox(timeout = 60_000): Promise<void> {
-  await expect.poll(() => outboxCount(page), { timeout, interval: 1_000 }).toBe('0 waiting to send');
+  await expect.poll(() => outboxCount(page), { timeout, interval: 1_000 }).toBe('0 answers waiting to send');
 }
 
 beforeAll(async () => {
@@ -206,7 +206,7 @@ describe('feedback sync', () => {
     });
     await expect.poll(serverTotal, { timeout: 30_000, interval: 500 }).toBe(before + 1);
     page = await openApp(context, web.url);
-    expect(await outboxCount(page)).toBe('0 waiting to send');
+    expect(await outboxCount(page)).toBe('0 answers waiting to send');
     await blank.close();
   });
 });

@@ -48,6 +48,32 @@ function heatmapToggle(entry: HistoryEntry, url: string, show: boolean): HTMLEle
   return h('div', {}, button, slot);
 }
 
+// One healthy leaf per crop (public/crops/, 64 px, from PlantVillage CC0 and iBean CC BY 4.0), so a farmer who
+// reads little can pick the crop by its leaf; a crop without a picture gets its name alone.
+const CROP_PICTURES = new Set([
+  'apple',
+  'bean',
+  'blueberry',
+  'cherry',
+  'corn',
+  'grape',
+  'orange',
+  'pepper-bell',
+  'potato',
+  'raspberry',
+  'strawberry',
+  'tomato',
+]);
+
+function cropPicture(crop: string): HTMLElement | null {
+  const slug = crop
+    .toLowerCase()
+    .replace(/\(.*?\)/g, '')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+  return CROP_PICTURES.has(slug) ? h('img', { src: `crops/${slug}.png`, alt: '', width: 48, height: 48, class: 'crop-picture' }) : null;
+}
+
 /** Next steps of a not-sure result: retake with tips, and (crop unclear) choose the crop to check the same photo again. */
 function nextSteps(entry: HistoryEntry): HTMLElement | null {
   const d = entry.diagnosis;
@@ -77,6 +103,7 @@ function nextSteps(entry: HistoryEntry): HTMLElement | null {
                     navigate(`/result/${id}`);
                   },
                 },
+                cropPicture(crop),
                 cropName(crop),
               ),
             ),
