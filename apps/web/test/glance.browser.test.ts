@@ -237,6 +237,27 @@ describe.each(Object.keys(LOCALES))('result at a glance in %s', (code) => {
   });
 });
 
+describe('language in Settings', () => {
+  it('switches the language, and the choice outlives a reload and the browser language', async () => {
+    const context = await browser.newContext({ viewport: PHONE_VIEWPORT, locale: 'en-US' });
+    const page = await context.newPage();
+    await page.goto(`${server.url}#/settings`);
+    await page.waitForFunction(() => document.documentElement.lang === 'en');
+    await page.locator('#language').selectOption('pt');
+    await page.waitForFunction(() => document.documentElement.lang === 'pt', undefined, { timeout: 15_000 });
+    await visible(page.getByText('Definições').first());
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.lang === 'pt', undefined, { timeout: 15_000 });
+    expect(await textOf(page.locator('nav.tabs'))).toContain('Histórico');
+    // Technical detail only behind "Detalhes"; the farmer reads plain words.
+    await visible(page.getByTestId('works-here'), 60_000);
+    expect(await page.getByTestId('backend').isVisible()).toBe(false);
+    await page.getByTestId('model-details').locator('summary').click();
+    await visible(page.getByTestId('backend'));
+    await context.close();
+  });
+});
+
 describe('voice on a phone without one', () => {
   it('says plainly that there is no voice for the language', async () => {
     const context = await browser.newContext({ viewport: PHONE_VIEWPORT, locale: 'sw-KE' });
