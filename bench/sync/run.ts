@@ -1,8 +1,10 @@
 // Feedback sync throughput: batches of 50 records POSTed over loopback to the API (SQLite, WAL),
 // printed beside SQLite's own insert rate for the same rows in the same run.
 //   npx tsx bench/sync/run.ts [--records 200000] [--seconds 20] [--concurrency 8] [--profile DIR (server CPU profiles, summarised)]
+//     [--postgres [URL]]   (the same load again on PostgreSQL in the same run, printed beside SQLite; no URL: a throwaway
+//                           server from scripts/postgres-test-server.sh, removed at the end)
 //   npx tsx bench/sync/run.ts --overload [--connections 200] [--seconds 15] [--max-in-flight N]   (load shedding: overload.ts)
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +17,7 @@ import { type Batch, postRequest, runLoad } from './load.ts';
 import { runOverload, storedCount } from './overload.ts';
 import { summariseProfiles } from './profile.ts';
 
-const { values } = parseArgs({
+const { values, positionals } = parseArgs({
   options: {
     records: { type: 'string', default: '200000' },
     seconds: { type: 'string', default: '20' },
@@ -24,7 +26,9 @@ const { values } = parseArgs({
     overload: { type: 'boolean', default: false },
     connections: { type: 'string', default: '200' },
     'max-in-flight': { type: 'string' },
+    postgres: { type: 'boolean', default: false },
   },
+  allowPositionals: true,
 });
 const MAX_RECORDS = Number(values.records);
 const MAX_SECONDS = Number(values.seconds);
@@ -97,7 +101,11 @@ async function rawSqlite(dir: string, name: string, records: FeedbackRecord[]): 
   return { rate: records.length / seconds, p99: percentile(durations, 99) };
 }
 
-function startServer(dir: string, tokens = 1): Promise<{ child: ChildProcess; port: number; token: string; tokens: string[] }> {
+function startServer(
+  dir: string,
+  tokens = 1,
+  databaseUrl?: string,
+): Promise<{ child: ChildProcess; port: number; token: string; tokens: string[] }> {
   const profile = values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [];
   const child = spawn(
     process.execPath,
@@ -112,6 +120,7 @@ function startServer(dir: string, tokens = 1): Promise<{ child: ChildProcess; po
     ],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: databaseUrl ? { ...process.env, BENCH_DATABASE_URL: databaseUrl } : process.env,
     },
   );
   return new Promise((resolve, reject) => {
@@ -128,7 +137,7 @@ const load = () =>
     .map((l) => l.toFixed(2))
     .join(' ');
 
-const line = (k: string, v: string) => console.log(`${k.padEnd(34)}${v}`);
+const line = (k: string, v: string) => console.log(`${k.padEnd(42)}${v}`);
 
 /** --overload: 200+ phones at once against the load-shedding bounds; every acked record checked in the database. */
 async function overload() {
@@ -169,16 +178,22 @@ async function overload() {
   if (stored !== result.ackedIds.length) process.exitCode = 1;
 }
 
-async function main() {
-  const loadAtStart = load();
-  const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bench-sync-'));
-  const salt = Math.floor(Math.random() * 1e6);
-  const records = Array.from({ length: MAX_RECORDS }, (_, i) => makeRecord(i, salt));
-  // Raw SQLite runs before and after the API load; on a shared machine the two differ, and the mean is compared.
-  const rawBefore = await rawSqlite(dir, 'raw-before.db', records.slice(0, Math.min(records.length, 50_000)));
-  const server = await startServer(dir);
+interface ApiRun {
+  sent: number;
+  accepted: number;
+  requests: number;
+  seconds: number;
+  rate: number;
+  latencies: number[];
+  cpu: { all: number; main: number } | null;
+  clientMs: number;
+}
+
+/** The API under the throughput load: 20 warm-up batches, then every batch until --records or --seconds. */
+async function apiRun(dir: string, records: FeedbackRecord[], salt: number, databaseUrl?: string): Promise<ApiRun> {
+  const server = await startServer(dir, 1, databaseUrl);
   try {
-    // Fresh records in every batch; warm-up batches (JIT, SQLite page cache) use records of their own and are not counted.
+    // Fresh records in every batch; warm-up batches (JIT, page cache) use records of their own and are not counted.
     const toBatch = (batch: FeedbackRecord[]): Batch => ({
       request: postRequest(server.port, '/v1/feedback', server.token, JSON.stringify({ records: batch })),
       ids: batch.map((r) => r.id),
@@ -193,27 +208,77 @@ async function main() {
     const { latencies, accepted, seconds } = await runLoad(server.port, batches, CONCURRENCY, MAX_SECONDS);
     const cpuAfter = cpuSeconds(server.child.pid as number);
     const { user, system } = process.cpuUsage(clientCpu);
-    const sent = latencies.length * BATCH;
-    const apiRate = accepted / seconds;
-    const rawAfter = await rawSqlite(dir, 'raw-after.db', records.slice(0, Math.min(sent, 50_000)));
-    const raw = (rawBefore.rate + rawAfter.rate) / 2;
-    line('records sent / acked accepted', `${sent} / ${accepted} (every ack checked: status, index, id)`);
-    line('requests (batches of 50)', `${latencies.length} in ${seconds.toFixed(2)} s, concurrency ${CONCURRENCY}`);
-    line('API records/s', apiRate.toFixed(0));
+    const perBatch = (s: number) => (s * 1000) / latencies.length;
+    return {
+      sent: latencies.length * BATCH,
+      accepted,
+      requests: latencies.length,
+      seconds,
+      rate: accepted / seconds,
+      latencies,
+      cpu: cpuBefore && cpuAfter ? { all: perBatch(cpuAfter.all - cpuBefore.all), main: perBatch(cpuAfter.main - cpuBefore.main) } : null,
+      clientMs: (user + system) / 1000 / latencies.length,
+    };
+  } finally {
+    server.child.kill('SIGTERM');
+    await new Promise((r) => server.child.once('exit', r));
+  }
+}
+
+function printApiRun(name: string, run: ApiRun) {
+  const { latencies } = run;
+  line(`${name}: records sent / accepted`, `${run.sent} / ${run.accepted} (every ack checked: status, index, id)`);
+  line(`${name}: requests (batches of 50)`, `${run.requests} in ${run.seconds.toFixed(2)} s, concurrency ${CONCURRENCY}`);
+  line(`${name}: API records/s`, run.rate.toFixed(0));
+  line(
+    `${name}: latency p50 / p99 / max (ms)`,
+    `${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)} / ${(latencies.at(-1) ?? 0).toFixed(2)}`,
+  );
+  if (run.cpu) {
+    const { all, main } = run.cpu;
     line(
-      'latency p50 / p99 / max (ms)',
-      `${percentile(latencies, 50).toFixed(2)} / ${percentile(latencies, 99).toFixed(2)} / ${(latencies.at(-1) ?? 0).toFixed(2)}`,
+      `${name}: API server CPU per batch`,
+      `${all.toFixed(2)} ms: event loop ${main.toFixed(2)} ms (=> ${((1000 / main) * BATCH).toFixed(0)} records/s per free core), other threads ${(all - main).toFixed(2)} ms`,
     );
-    if (cpuBefore !== null && cpuAfter !== null) {
-      const perBatch = (seconds: number) => (seconds * 1000) / latencies.length;
-      const all = perBatch(cpuAfter.all - cpuBefore.all);
-      const main = perBatch(cpuAfter.main - cpuBefore.main);
-      line(
-        'API server CPU per batch',
-        `${all.toFixed(2)} ms: event loop ${main.toFixed(2)} ms (=> ${((1000 / main) * BATCH).toFixed(0)} records/s per free core), other threads ${(all - main).toFixed(2)} ms`,
-      );
-    }
-    line('load generator CPU per batch', `${((user + system) / 1000 / latencies.length).toFixed(2)} ms`);
+  }
+  line(`${name}: load generator CPU per batch`, `${run.clientMs.toFixed(2)} ms`);
+}
+
+/** A PostgreSQL URL for --postgres: the one given, else a throwaway server (stopped by the returned function). */
+function postgresServer(): { url: string; stop: () => void } | null {
+  if (!values.postgres) return null;
+  const given = positionals[0] ?? process.env.BENCH_DATABASE_URL;
+  if (given) return { url: given, stop: () => {} };
+  const script = join(import.meta.dirname, '../../scripts/postgres-test-server.sh');
+  const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bench-pg-'));
+  const url = execFileSync('bash', [script, 'start', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  return { url, stop: () => execFileSync('bash', [script, 'stop', dir], { stdio: 'inherit' }) };
+}
+
+async function main() {
+  const loadAtStart = load();
+  const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bench-sync-'));
+  const salt = Math.floor(Math.random() * 1e6);
+  const records = Array.from({ length: MAX_RECORDS }, (_, i) => makeRecord(i, salt));
+  const pg = postgresServer();
+  try {
+    // Raw SQLite runs before and after the API load; on a shared machine the two differ, and the mean is compared.
+    const rawBefore = await rawSqlite(dir, 'raw-before.db', records.slice(0, Math.min(records.length, 50_000)));
+    const sqlite = await apiRun(dir, records, salt);
+    // PostgreSQL gets the same rows under other ids (a fresh salt), right after SQLite in the same run.
+    const pgSalt = salt + 1;
+    const pgRun = pg
+      ? await apiRun(
+          dir,
+          records.map((_, i) => makeRecord(i, pgSalt)),
+          pgSalt,
+          pg.url,
+        )
+      : null;
+    const rawAfter = await rawSqlite(dir, 'raw-after.db', records.slice(0, Math.min(sqlite.sent, 50_000)));
+    const raw = (rawBefore.rate + rawAfter.rate) / 2;
+    printApiRun('SQLite', sqlite);
+    if (pgRun) printApiRun('PostgreSQL', pgRun);
     line(
       'SQLite raw insert records/s',
       `${raw.toFixed(0)} (before ${rawBefore.rate.toFixed(0)}, after ${rawAfter.rate.toFixed(0)}; same rows, the API's prepared INSERT on one thread, 50 per transaction)`,
@@ -222,12 +287,19 @@ async function main() {
       'SQLite raw 50-row batch p99 (ms)',
       `${Math.max(rawBefore.p99, rawAfter.p99).toFixed(2)} (no HTTP, one thread: what SQLite's own stalls cost here)`,
     );
-    line('API / raw SQLite', `${(apiRate / raw).toFixed(3)}`);
+    line('API on SQLite / raw SQLite', `${(sqlite.rate / raw).toFixed(3)}`);
+    if (pgRun) line('API on PostgreSQL / API on SQLite', `${(pgRun.rate / sqlite.rate).toFixed(3)} (records/s, same run)`);
     line('load average (1/5/15 min)', `${loadAtStart} at start, ${load()} at end`);
-    line('target', `>= 30000 records/s and p99 <= 50 ms: ${apiRate >= 30_000 && percentile(latencies, 99) <= 50 ? 'met' : 'NOT met'}`);
+    for (const [name, run] of [
+      ['SQLite', sqlite],
+      ['PostgreSQL', pgRun],
+    ] as const) {
+      if (!run) continue;
+      const met = run.rate >= 30_000 && percentile(run.latencies, 99) <= 50;
+      line(`target (${name})`, `>= 30000 records/s and p99 <= 50 ms: ${met ? 'met' : 'NOT met'}`);
+    }
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    pg?.stop();
     if (values.profile) summariseProfiles(values.profile);
     rmSync(dir, { recursive: true, force: true });
   }

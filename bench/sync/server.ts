@@ -1,5 +1,6 @@
 // The API under load: a child process so the load generator does not share its CPU or event loop.
-// Prints one JSON line {port, token, tokens} on stdout when ready (`server.ts DIR [TOKENS]`). Rate limits are
+// Prints one JSON line {port, token, tokens} on stdout when ready (`server.ts DIR [TOKENS]`; with
+// BENCH_DATABASE_URL=postgres://… the API runs on that PostgreSQL database instead of DIR/bench.db). Rate limits are
 // raised: the bench measures throughput, not the limiter; the load-shedding bounds stay at their defaults.
 import { join } from 'node:path';
 import { createApp } from '../../apps/api/src/app.ts';
@@ -11,7 +12,8 @@ import { localPhotoStore } from '../../apps/api/src/photos/photo-store.ts';
 
 const dir = process.argv[2];
 if (!dir) throw new Error('usage: server.ts DIR');
-const opened = await openDb({ kind: 'sqlite', path: join(dir, 'bench.db') });
+const pgUrl = process.env.BENCH_DATABASE_URL;
+const opened = await openDb(pgUrl ? { kind: 'postgres', url: pgUrl } : { kind: 'sqlite', path: join(dir, 'bench.db') });
 const storage = createStorage(opened.db, undefined, opened.feedbackWriter);
 // One device token per simulated phone (overload mode); the first is the throughput run's.
 const tokens: string[] = [];
