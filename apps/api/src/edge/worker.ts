@@ -4,7 +4,7 @@
 // the Node server's training runs spawn the trainer or sign bundles with a local key, which an isolate cannot).
 // Per-isolate: the rate limits, load-shedding bounds, failed-sign-in limits and the 5 s verified-token cache live
 // in the isolate's memory (each isolate counts on its own); tokens themselves are checked against D1.
-import { type DatabaseIntrospector, type Dialect, Kysely, sql } from 'kysely';
+import { type DatabaseIntrospector, type Dialect, Kysely, type QueryResult, sql } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import { createApp } from '../app.ts';
 import type { AppDeps } from '../context.ts';
@@ -67,7 +67,23 @@ function d1Dialect(database: EdgeEnv['DB']): Dialect {
   });
   return {
     createAdapter: () => d1.createAdapter(),
-    createDriver: () => d1.createDriver(),
+    // kysely-d1 0.4 still answers numUpdatedOrDeletedRows (Kysely warns on every start): renamed here.
+    createDriver: () => {
+      const driver = d1.createDriver();
+      const acquire = driver.acquireConnection.bind(driver);
+      driver.acquireConnection = async () => {
+        const connection = await acquire();
+        const execute = connection.executeQuery.bind(connection);
+        connection.executeQuery = async (query) => {
+          const { numUpdatedOrDeletedRows, ...result } = (await execute(query)) as QueryResult<never> & {
+            numUpdatedOrDeletedRows?: bigint;
+          };
+          return { ...result, numAffectedRows: result.numAffectedRows ?? numUpdatedOrDeletedRows } as QueryResult<never>;
+        };
+        return connection;
+      };
+      return driver;
+    },
     createQueryCompiler: () => d1.createQueryCompiler(),
     createIntrospector: introspector,
   };

@@ -1,7 +1,6 @@
 // Advice translations: an agronomist flags one (class + language, what is wrong) from the review screen; the
 // flags are listed for whoever maintains packages/bundle/content/advice/. Roles as for review: agronomists write,
 // agronomists and maintainers read.
-import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { wellFormedText } from '@leafcheck/sync';
 import type { Api, RouteContext } from '../context.ts';
@@ -57,7 +56,7 @@ export function registerTranslations(app: Api, ctx: RouteContext) {
           400,
         );
       const flag = await translations.flag({
-        id: randomUUID(),
+        id: crypto.randomUUID(),
         label: body.label,
         language: body.language,
         note: body.note?.trim() || null,
