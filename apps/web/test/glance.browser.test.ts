@@ -12,11 +12,14 @@ import names from '../../../packages/bundle/content/names.json';
 import { en } from '../src/i18n/en.ts';
 import { catalogues } from '../src/i18n/index.ts';
 import { expect, textOf, visible } from './browser.ts';
+import { diagnoses, seed } from './glance-fixtures.ts';
 import { buildApp, type StaticServer, serveStatic, WEB_ROOT } from './serve.ts';
+
+let confident: () => unknown;
+let notSure: () => unknown;
 
 let server: StaticServer;
 let browser: Browser;
-let advice: Record<string, unknown>;
 const DOCS = join(WEB_ROOT, 'docs');
 const LOCALES: Record<string, string> = { en: 'en-GB', sw: 'sw-KE', fr: 'fr-FR', es: 'es-MX', pt: 'pt-BR', hi: 'hi-IN' };
 const DATASET_SPELLINGS = /___|_\(|Haunglongbing|Gray_leaf|Pepper, ?bell|including sour|Two-spotted|Corn \(maize\)/;
@@ -24,7 +27,9 @@ const DATASET_SPELLINGS = /___|_\(|Haunglongbing|Gray_leaf|Pepper, ?bell|includi
 beforeAll(async () => {
   // Its own build folder: other browser suites build into dist/ at the same time.
   const dist = await buildApp(join(WEB_ROOT, 'node_modules/.glance-dist'));
-  advice = (JSON.parse(readFileSync(join(dist, 'bundles/default/advice.json'), 'utf8')) as { entries: Record<string, unknown> }).entries;
+  const advice = (JSON.parse(readFileSync(join(dist, 'bundles/default/advice.json'), 'utf8')) as { entries: Record<string, unknown> })
+    .entries;
+  ({ confident, notSure } = diagnoses(advice));
   server = await serveStatic(dist);
   browser = await launchChromium();
 });
@@ -32,37 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-});
-
-const base = { bundleVersion: '2.0.0', elapsedMs: 40, photos: { total: 1, agreeing: 1 } };
-const confident = () => ({
-  ...base,
-  kind: 'diagnosis',
-  crop: 'Tomato',
-  disease: 'Tomato___Late_blight',
-  probability: 0.93,
-  advice: advice.Tomato___Late_blight,
-  crops: [{ label: 'Tomato', probability: 0.99 }],
-  alternatives: [
-    { label: 'Tomato___Late_blight', probability: 0.93 },
-    { label: 'Tomato___Early_blight', probability: 0.06 },
-    { label: 'Tomato___Leaf_Mold', probability: 0.004 },
-  ],
-});
-// The case: the crop was unclear, and the best guess had a high disease probability within that crop.
-const notSure = () => ({
-  ...base,
-  kind: 'not-sure',
-  reason: 'crop-unclear',
-  crop: 'Pepper,_bell',
-  disease: 'Pepper,_bell___Bacterial_spot',
-  probability: 0.98,
-  advice: advice['Pepper,_bell___Bacterial_spot'],
-  crops: [
-    { label: 'Pepper,_bell', probability: 0.41 },
-    { label: 'Tomato', probability: 0.38 },
-  ],
-  alternatives: [{ label: 'Pepper,_bell___Bacterial_spot', probability: 0.98 }],
 });
 
 /** speechSynthesis with the given voices; what it is asked to say is kept in window.__spoken. */
@@ -91,35 +65,6 @@ function stubSpeech(voices: { lang: string; name: string }[]) {
       speak: (u: Utterance) => spoken.push({ text: u.text, lang: u.lang }),
     },
   });
-}
-
-async function seed(page: Page, entries: { id: string; diagnosis: unknown }[]): Promise<void> {
-  await page.waitForFunction(async () => (await indexedDB.databases()).some((d) => d.name === 'leafcheck' && d.version === 1));
-  await page.evaluate(async (rows) => {
-    const canvas = new OffscreenCanvas(64, 64);
-    const ctx = canvas.getContext('2d') as OffscreenCanvasRenderingContext2D;
-    ctx.fillStyle = '#3a7d2c';
-    ctx.fillRect(0, 0, 64, 64);
-    ctx.fillStyle = '#5b3a1a';
-    ctx.beginPath();
-    ctx.arc(28, 30, 10, 0, 7);
-    ctx.fill();
-    const photo = await canvas.convertToBlob({ type: 'image/jpeg' });
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('leafcheck');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const tx = db.transaction('history', 'readwrite');
-    for (const [i, row] of rows.entries()) {
-      const createdAt = new Date(Date.UTC(2026, 11, 3, 9, i)).toISOString();
-      tx.objectStore('history').put({ ...row, createdAt, thumbnail: photo, photo });
-    }
-    await new Promise((resolve) => {
-      tx.oncomplete = resolve;
-    });
-    db.close();
-  }, entries);
 }
 
 /** The control is inside the viewport and above the fixed tab bar, with the page not scrolled. */
