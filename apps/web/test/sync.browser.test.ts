@@ -109,7 +109,7 @@ describe('feedback sync', () => {
     await diagnosePhoto(page, leaf.file);
     await giveFeedback(page, 'right', { photo: true });
     await diagnosePhoto(page, [leaf.file, leaf.file]); // two photos of the same plant
-    await visible(page.getByText(/of 2 photo\(s\)/));
+    await visible(page.getByText(/of 2 photos/));
     await giveFeedback(page, 'wrong', { photo: true, label: corrected });
     await shot(page, '07b-feedback-wrong');
     const ids = await queuedIds();
