@@ -1,7 +1,7 @@
 // createApp must stay runtime-free: bundled for a Workers target (platform neutral, workerd/worker/browser
 // conditions), the files that still reach a node: builtin are exactly the list below. A new one fails this test;
 // the list only shrinks (each entry is an injected backend still imported by a route: export tarball, registry
-// and channels on files, training runs and local trainer, sha256 through node:crypto in routes/channels.ts). The edge adapter runs
+// and channels on files, training runs and local trainer). The edge adapter runs
 // them under workerd's nodejs_compat meanwhile (src/edge/local.ts); their routes answer 503 there.
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -11,8 +11,6 @@ const STILL_ON_NODE = [
   'apps/api/src/export/export.ts',
   'apps/api/src/registry/channels.ts',
   'apps/api/src/registry/registry.ts',
-  'apps/api/src/routes/bundles.ts',
-  'apps/api/src/routes/channels.ts',
   'apps/api/src/training/backend.ts',
   'apps/api/src/training/runs.ts',
   'packages/bundle/src/node.ts',

@@ -1,8 +1,8 @@
 // Published bundles for app updates: public (bundles are signed; the app verifies them itself).
 // Files are immutable, so each has a strong ETag (its sha256) and byte ranges: a download that broke off on a
 // 2G link resumes with `Range: bytes=<what it has>-` and `If-Range: <etag>` instead of starting again.
-import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import { sha256Hex } from '@leafcheck/bundle';
 import type { Api, RouteContext } from '../context.ts';
 import { errorBody, gateReport } from '../schemas.ts';
 
@@ -73,7 +73,7 @@ export function registerBundles(app: Api, ctx: RouteContext) {
       const bytes = registry ? await registry.read(version, file) : null;
       if (bytes === null) return c.json({ error: 'not-found', message: `no file ${file} in bundle ${version}` }, 404);
       const key = `${version}/${file}`;
-      const etag = etags.get(key) ?? `"${createHash('sha256').update(bytes).digest('hex')}"`;
+      const etag = etags.get(key) ?? `"${await sha256Hex(bytes)}"`;
       etags.set(key, etag);
       const headers: Record<string, string> = {
         'content-type': CONTENT_TYPES[file.split('.').pop() ?? ''] ?? 'application/octet-stream',

@@ -1,8 +1,7 @@
 // Release channels: the device's assigned bundle (public, cheap, cacheable) and the maintainer's staged rollout
 // (publish to a channel at a percentage, promote, pause, resume, roll back; each recorded with who and when).
-import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { assignedVersion, CHANNELS, type Channel, type ChannelState, cohortOf } from '@leafcheck/bundle';
+import { assignedVersion, CHANNELS, type Channel, type ChannelState, cohortOf, sha256Hex } from '@leafcheck/bundle';
 import { wellFormedText } from '@leafcheck/sync';
 import type { Context } from 'hono';
 import type { Api, RouteContext } from '../context.ts';
@@ -98,7 +97,7 @@ export function registerChannels(app: Api, ctx: RouteContext) {
       if (!channels) return c.json(UNAVAILABLE, 503);
       const { channel } = c.req.valid('param');
       const body = JSON.stringify(await assignmentOf(channels, await channels.state(channel), c.req.valid('query').device));
-      const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 32)}"`;
+      const etag = `"${(await sha256Hex(new TextEncoder().encode(body))).slice(0, 32)}"`;
       const headers = { etag, 'cache-control': 'public, max-age=60', vary: 'origin' };
       if (c.req.header('if-none-match') === etag) return c.body(null, 304, headers);
       return c.body(body, 200, { ...headers, 'content-type': 'application/json' }) as never;
