@@ -14,6 +14,7 @@ from jsonschema.exceptions import best_match
 from trainer.bundle import SigningKey, TrustedKey, load_or_create_local_key, verify_bundle, write_bundle
 from trainer.bundle.manifest import SCHEMA_PATH
 from trainer.bundle.signing import leafcheck_home
+from trainer.bundle_content import write_content
 from trainer.errors import DataError
 from trainer.model_card import render
 from trainer.sources import feedback_bundle
@@ -253,7 +254,8 @@ def make_bundle(
             }
         )
     )
-    signed = write_bundle(out_dir, manifest, model_files, {"advice.json": advice_path, "model-card.md": card}, key)
+    content = write_content(manifest, run_dir / "content")
+    signed = write_bundle(out_dir, manifest, model_files, {"advice.json": advice_path, "model-card.md": card, **content}, key)
     verify(out_dir, extra=[key.trusted()])
     return signed
 

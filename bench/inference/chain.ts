@@ -34,11 +34,13 @@ function bundles(dir: string, work: string): { single: VerifiedBundle; chained: 
   for (const kind of ['species', 'disease'] as const)
     Object.assign(chainedManifest.models[kind], { file: 'heads.onnx', bytes: heads.byteLength });
   const signedBy = { keyId: 'bench', publicKeyHex: '' };
+  const content = { names: null, adviceTranslations: {} };
   return {
-    single: { manifest, signedBy, files: new Map([[manifest.models.species.file, graph]]) },
+    single: { manifest, signedBy, content, files: new Map([[manifest.models.species.file, graph]]) },
     chained: {
       manifest: chainedManifest,
       signedBy,
+      content,
       files: new Map([
         ['backbone.onnx', backbone],
         ['heads.onnx', heads],

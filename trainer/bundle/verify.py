@@ -11,6 +11,7 @@ import onnx
 
 from trainer.advice import AdviceError, advice_labels_for, check_advice_labels, parse_advice
 from trainer.bundle.chain import check_chain_graphs
+from trainer.bundle.content import check_content
 from trainer.bundle.errors import BundleError
 from trainer.bundle.manifest import parse_manifest
 from trainer.bundle.signing import TrustedKey, verify_manifest_signature
@@ -88,7 +89,7 @@ def verify_bundle(directory: Path, trusted: list[TrustedKey]) -> VerifiedBundle:
         data = _checked_file(directory, backbone["file"], backbone["bytes"], backbone["sha256"])
         heads = manifest["models"]["species"]["file"]
         check_chain_graphs(backbone, data, heads, checked[heads])
-    for name, ref in manifest["files"].items():
-        _checked_file(directory, name, ref["bytes"], ref["sha256"])
-    _check_advice(manifest, (directory / "advice.json").read_bytes())
+    files = {name: _checked_file(directory, name, ref["bytes"], ref["sha256"]) for name, ref in manifest["files"].items()}
+    _check_advice(manifest, files["advice.json"] if "advice.json" in files else (directory / "advice.json").read_bytes())
+    check_content(manifest, files)
     return VerifiedBundle(manifest, signed_by, directory)

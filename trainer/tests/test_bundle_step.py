@@ -35,7 +35,17 @@ def test_bundle_is_signed_and_verifies(evaluated: Path, tmp_path: Path, test_key
     advice = write_advice(tmp_path / "advice.json", [*labels, NOT_A_LEAF])
     signed = _bundle(evaluated, tmp_path / "b", advice, test_key)
     assert signed["signature"]["keyId"] == test_key.key_id  # type: ignore[index]
-    assert {p.name for p in (tmp_path / "b").iterdir()} == {"manifest.json", "leafnet.onnx", "advice.json", "model-card.md"}
+    translations = {
+        f"advice.{p.stem}.json" for p in (Path(__file__).resolve().parents[2] / "packages/bundle/content/advice").glob("*.json")
+    }
+    assert {p.name for p in (tmp_path / "b").iterdir()} == {
+        "manifest.json",
+        "leafnet.onnx",
+        "advice.json",
+        "model-card.md",
+        "names.json",
+        *translations,
+    }
     models = signed["models"]  # type: ignore[index]
     assert models["species"]["file"] == models["disease"]["file"] == "leafnet.onnx"
     assert (models["species"]["output"]["name"], models["disease"]["output"]["name"]) == ("species_logits", "disease_logits")

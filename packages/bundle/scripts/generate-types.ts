@@ -1,4 +1,4 @@
-// Regenerates src/manifest.types.ts and src/advice.types.ts from their schemas (the one source of truth).
+// Regenerates src/*.types.ts from their schemas (the one source of truth).
 // A unit test fails when a committed file is stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { compile } from 'json-schema-to-typescript';
@@ -25,8 +25,18 @@ export function generateRollbackStatementTypes(): Promise<string> {
   return generate('rollback-statement.schema.json', 'RollbackStatement');
 }
 
+export function generateNamesTypes(): Promise<string> {
+  return generate('names.schema.json', 'ClassNames');
+}
+
+export function generateAdviceTranslationTypes(): Promise<string> {
+  return generate('advice-translation.schema.json', 'AdviceTranslation');
+}
+
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
   writeFileSync(new URL('../src/manifest.types.ts', import.meta.url), await generateManifestTypes());
   writeFileSync(new URL('../src/advice.types.ts', import.meta.url), await generateAdviceTypes());
   writeFileSync(new URL('../src/rollback-statement.types.ts', import.meta.url), await generateRollbackStatementTypes());
+  writeFileSync(new URL('../src/names.types.ts', import.meta.url), await generateNamesTypes());
+  writeFileSync(new URL('../src/advice-translation.types.ts', import.meta.url), await generateAdviceTranslationTypes());
 }

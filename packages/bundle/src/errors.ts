@@ -13,6 +13,7 @@ export type BundleErrorCode =
   | 'FILE_HASH_MISMATCH'
   | 'LABEL_COUNT_MISMATCH'
   | 'ADVICE_INVALID'
+  | 'CONTENT_INVALID' // names.json or an advice.<lang>.json (src/content.ts)
   | 'MODEL_UNREADABLE'
   | 'MANIFEST_DUPLICATE_KEY'
   | 'LAYOUT_INVALID' // the backbone + heads layout (src/chain.ts)

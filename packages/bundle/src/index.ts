@@ -9,14 +9,24 @@ export {
   validateAdvice,
 } from './advice.ts';
 export type { Advice, AdviceEntry, AdviceLine, AdviceSource, AdviceUrgency } from './advice.types.ts';
+export type { AdviceTranslation } from './advice-translation.types.ts';
 export { fromBase64, fromHex, sha256Hex, sha256HexSync, toBase64, toHex } from './bytes.ts';
 export { canonicalJson } from './canonical-json.ts';
 export { checkChainGraphs, checkChainLayout, contentAddressedName } from './chain.ts';
+export {
+  type BundleContent,
+  checkContent,
+  checkNames,
+  checkTranslation,
+  isTranslationFile,
+  NAMES_FILE,
+} from './content.ts';
 export { firstDuplicateKey } from './duplicate-keys.ts';
 export { BundleError, type BundleErrorCode } from './errors.ts';
 export { checkLabelConsistency, parseManifest, SUPPORTED_FORMAT_VERSIONS, validateManifest } from './manifest.ts';
 export type { Backbone, BundleManifest, ImageInput, Model } from './manifest.types.ts';
 export { type BackboneGraph, backboneGraph, type ModelGraph, type ModelKind, modelGraphs, sharesOneGraph } from './model-graphs.ts';
+export type { ClassNames } from './names.types.ts';
 export { type OnnxSignature, type OnnxValueInfo, readOnnxSignature } from './onnx-shape.ts';
 export {
   compareVersions,

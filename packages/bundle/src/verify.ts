@@ -1,6 +1,7 @@
 import { AdviceError, adviceLabelsFor, checkAdviceLabels, parseAdvice } from './advice.ts';
 import { sha256Hex } from './bytes.ts';
 import { checkChainGraphs } from './chain.ts';
+import { type BundleContent, checkContent } from './content.ts';
 import { BundleError } from './errors.ts';
 import { parseManifest } from './manifest.ts';
 import type { BundleManifest, Model } from './manifest.types.ts';
@@ -23,6 +24,8 @@ export interface VerifiedBundle {
   signedBy: TrustedKey;
   /** Every verified file's bytes, by name. */
   files: ReadonlyMap<string, Uint8Array>;
+  /** Class names and advice translations, when the bundle ships them (src/content.ts). */
+  content: BundleContent;
 }
 
 export function modelEntries(manifest: BundleManifest): [kind: ModelKind, model: Model][] {
@@ -135,5 +138,5 @@ export async function verifyBundle(
     files.set(name, await checkedFile(source, name, ref.bytes, ref.sha256));
   }
   checkAdvice(manifest, files.get('advice.json') as Uint8Array);
-  return { manifest, signedBy, files };
+  return { manifest, signedBy, files, content: checkContent(manifest, files) };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BundleError } from '../src/errors.ts';
 import type { BundleManifest } from '../src/manifest.types.ts';
+import type { ClassNames } from '../src/names.types.ts';
 import { dirSource, writeSignedBundle } from '../src/node.ts';
 import { generateKeyPair } from '../src/signature.ts';
 import { verifyBundle } from '../src/verify.ts';
@@ -145,5 +146,36 @@ describe('advice', () => {
     expect(err.code).toBe('ADVICE_INVALID');
     expect(err.file).toBe('advice.json');
     expect(err.message).toContain('Tomato___Late_blight');
+  });
+});
+
+describe('content (names.json, advice.<lang>.json)', () => {
+  /** The Python fixture plus content files taken from packages/bundle/content, listed in the manifest and signed again. */
+  async function withContent(edit: (names: ClassNames) => void) {
+    const dir = copyOfBundle('signed-by-python');
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
+    const names = JSON.parse(readFileSync(join(FIXTURES, '../content/names.json'), 'utf8')) as ClassNames;
+    edit(names);
+    writeFileSync(join(dir, 'names.json'), JSON.stringify(names));
+    m.files['names.json'] = { sha256: '', bytes: 0 };
+    const key = generateKeyPair();
+    await writeSignedBundle(dir, m, key.privateKeyHex);
+    return { dir, key };
+  }
+
+  it('a signed bundle with names for all its classes hands them to the app', async () => {
+    const { dir, key } = await withContent(() => {});
+    const v = await verifyBundle(dirSource(dir), [key]);
+    expect(v.content.names?.classes.Tomato___Late_blight?.names.sw).toBeTruthy();
+  });
+
+  it('a signed bundle whose names.json misses a class is refused, naming it and the languages', async () => {
+    const { dir, key } = await withContent((names) => {
+      delete names.classes.Tomato___Late_blight;
+    });
+    const err = await failure(dir, [key]);
+    expect(err.code).toBe('CONTENT_INVALID');
+    expect(err.file).toBe('names.json');
+    expect(err.message).toBe('names.json has no name for: class Tomato___Late_blight (en, sw, fr, es, pt, hi)');
   });
 });

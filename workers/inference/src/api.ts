@@ -1,6 +1,9 @@
 // The inference worker's interface, as the page sees it through Comlink.
 // Owned by workers/inference; apps/web imports only this type and the worker URL.
+import type { BundleContent } from '@leafcheck/bundle';
 import type { Diagnosis } from '@leafcheck/diagnosis/types';
+
+export type { BundleContent };
 
 export type BackendName = 'wasm' | 'webgpu';
 
@@ -17,6 +20,8 @@ export interface LoadedBundle {
   crops: string[];
   /** Every disease class by crop, for the "wrong, it is..." picker. */
   taxonomy: Record<string, string[]>;
+  /** The bundle's class names and advice translations (empty for bundles that ship none). */
+  content: BundleContent;
   backend: BackendReport;
   /** ms from load() call to sessions ready. */
   loadMs: number;

@@ -117,6 +117,7 @@ export function createEngine(deps: EngineDeps): InferenceWorkerApi {
         bundleVersion: m.bundleVersion,
         crops: Object.keys(m.taxonomy.crops),
         taxonomy: m.taxonomy.crops,
+        content: bundle.content,
         backend: backend.report,
         loadMs: performance.now() - t0,
         stagesMs,

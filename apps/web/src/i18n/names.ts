@@ -1,16 +1,20 @@
-// Human names of the model's classes in the farmer's language, from packages/bundle/content/names.json (the one
-// source the trainer's bundle step checks too). A dataset spelling ("Pepper,_bell", "Haunglongbing") never reaches
-// the screen or the voice: a class missing there is named by a cleaned-up label, never the raw one.
-import names from '../../../../packages/bundle/content/names.json';
+// Human names of the model's classes in the farmer's language, from the running bundle's names.json (checked by the
+// bundle verifier: every class named in every language), else the app's own copy (i18n/bundle-content.ts). A dataset
+// spelling ("Pepper,_bell", "Haunglongbing") never reaches the screen or the voice: a class missing in both is named
+// by a cleaned-up label, never the raw one.
+import { namesSources } from './bundle-content.ts';
 import { language } from './index.ts';
 
 type Localized = Record<string, string>;
-const crops = names.crops as Record<string, Localized>;
-const classes = names.classes as Record<string, { scientific?: string; names: Localized }>;
-const healthy = names.healthy as Localized;
 
-function pick(byLang: Localized | undefined): string | undefined {
-  return byLang?.[language()] ?? byLang?.en;
+/** The first names file that knows `what`, in the farmer's language (else its English name). */
+function pick(what: (names: ReturnType<typeof namesSources>[number]) => Localized | undefined): string | undefined {
+  for (const names of namesSources()) {
+    const byLang = what(names);
+    const name = byLang?.[language()] ?? byLang?.en;
+    if (name) return name;
+  }
+  return undefined;
 }
 
 /** "Corn_(maize)___Common_rust_" -> "Common rust": a last resort for a class the names file does not know yet. */
@@ -34,13 +38,13 @@ export function isHealthyLabel(label: string): boolean {
 
 /** The crop's common name: "Pepper,_bell" -> "Sweet pepper" / "Pimentão". */
 export function cropName(crop: string): string {
-  return pick(crops[crop]) ?? cleaned(crop);
+  return pick((n) => n.crops[crop]) ?? cleaned(crop);
 }
 
 /** The problem's common name: "Orange___Haunglongbing_(Citrus_greening)" -> "Citrus greening (HLB)". */
 export function diseaseName(label: string): string {
-  if (isHealthyLabel(label)) return pick(healthy) ?? 'Healthy';
-  const known = pick(classes[label]?.names);
+  if (isHealthyLabel(label)) return pick((n) => n.healthy) ?? 'Healthy';
+  const known = pick((n) => n.classes[label]?.names);
   if (known) return known;
   const sep = label.indexOf('___');
   return cleaned(sep >= 0 ? label.slice(sep + 3) : label);
@@ -48,7 +52,7 @@ export function diseaseName(label: string): string {
 
 /** The scientific name where it helps (a pathogen or pest), else undefined. */
 export function scientificName(label: string): string | undefined {
-  return classes[label]?.scientific;
+  return namesSources().find((n) => n.classes[label])?.classes[label]?.scientific;
 }
 
 /** Crop and problem together, for History and the voice: "Tomato: Late blight". */

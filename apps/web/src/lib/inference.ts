@@ -9,6 +9,7 @@ import type {
   LoadedBundle,
   LoadOptions,
 } from '../../../../workers/inference/src/api.ts';
+import { setRunningContent } from '../i18n/bundle-content.ts';
 
 export const BUNDLE_BASE_URL = new URL('bundles/default/', document.baseURI).href;
 
@@ -36,8 +37,10 @@ export function setBundleChoice(chooser: () => Promise<BundleChoice>): void {
   choose = chooser;
 }
 
-function load(choice: BundleChoice): Promise<LoadedBundle> {
-  return worker().load(BUNDLE_BASE_URL, { ...trustedKeys, ...choice });
+async function load(choice: BundleChoice): Promise<LoadedBundle> {
+  const bundle = await worker().load(BUNDLE_BASE_URL, { ...trustedKeys, ...choice });
+  setRunningContent(bundle.content); // names and advice translations now come with this bundle
+  return bundle;
 }
 
 export function loadBundle(): Promise<LoadedBundle> {

@@ -1,12 +1,8 @@
-// Advice in the farmer's language: the bundle's advice.json is English; translations live in
-// packages/bundle/content/advice/<lang>.json keyed by class, each entry carrying its review status, which the
-// result screen shows in small print. A class without a translation is shown in English and says so.
+// Advice in the farmer's language: the bundle's advice.json is English; its translations (advice.<lang>.json in the
+// bundle, else the app's own copy: i18n/bundle-content.ts) are keyed by class, each entry carrying its review status,
+// which the result screen shows in small print. A class without a translation is shown in English and says so.
 import type { AdviceEntry } from '@leafcheck/diagnosis/types';
-import es from '../../../../../../packages/bundle/content/advice/es.json';
-import fr from '../../../../../../packages/bundle/content/advice/fr.json';
-import hi from '../../../../../../packages/bundle/content/advice/hi.json';
-import pt from '../../../../../../packages/bundle/content/advice/pt.json';
-import sw from '../../../../../../packages/bundle/content/advice/sw.json';
+import { translatedAdvice } from '../../../i18n/bundle-content.ts';
 import { language } from '../../../i18n/index.ts';
 
 export type TranslationStatus = 'unreviewed' | 'flagged' | 'reviewed';
@@ -18,15 +14,10 @@ export interface TranslatedAdvice {
   prevention: string[];
 }
 
-interface AdviceTranslations {
-  formatVersion: 1;
-  language: string;
-  entries: Record<string, TranslatedAdvice>;
+/** Whether a class's advice has a translation into `lang` (the review screen's flag box lists those). */
+export function hasTranslation(lang: string, label: string): boolean {
+  return translatedAdvice(lang, label) !== undefined;
 }
-
-export const adviceTranslations: Record<string, AdviceTranslations> = Object.fromEntries(
-  ([sw, fr, es, pt, hi] as AdviceTranslations[]).map((file) => [file.language, file]),
-);
 
 export interface LocalAdvice {
   /** The language the lines are in (the advice card's lang attribute, and the voice's). */
@@ -41,7 +32,7 @@ export interface LocalAdvice {
 export function localAdvice(label: string, english: AdviceEntry, lang = language()): LocalAdvice {
   const original = { symptoms: english.symptoms, actions: english.actions, prevention: english.prevention };
   if (lang === 'en') return { lang: 'en', status: 'original', ...original };
-  const translated = adviceTranslations[lang]?.entries[label];
+  const translated: TranslatedAdvice | undefined = translatedAdvice(lang, label);
   if (!translated) return { lang: 'en', status: 'english', ...original };
   return {
     lang,

@@ -4,7 +4,7 @@ import { h, liveRegion, render } from '../../../app/dom.ts';
 import { languages, t } from '../../../i18n/index.ts';
 import { loadedBundle } from '../../../lib/inference.ts';
 import { loadSettings } from '../../../lib/settings.ts';
-import { adviceTranslations } from '../../result/shared/advice.ts';
+import { hasTranslation } from '../../result/shared/advice.ts';
 import { diseaseName, fullName, percent } from '../../result/shared/words.ts';
 import {
   type Decision,
@@ -51,7 +51,7 @@ async function labelChoices(item: ReviewItem): Promise<string[]> {
 /** Flag the advice translation of this item's class in one language (only languages that translate that class). */
 function translationFlag(api: ReviewApi, label: string | null): HTMLElement | null {
   if (!label) return null;
-  const translated = languages().filter((l) => adviceTranslations[l.code]?.entries[label]);
+  const translated = languages().filter((l) => hasTranslation(l.code, label));
   if (translated.length === 0) return null;
   const status = liveRegion();
   const select = h(
