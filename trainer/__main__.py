@@ -12,7 +12,12 @@ from pathlib import Path
 # Before torch loads OpenMP: idle threads sleep instead of spinning, which matters on a shared 2-core machine.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from typing import TYPE_CHECKING
+
 from trainer.errors import DataError
+
+if TYPE_CHECKING:
+    from trainer.bundle.signing import SigningKey
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,6 +67,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--advice", type=Path)
     b.add_argument("--int8", action="store_true", help="ship the int8 graph")
     b.add_argument("--version", help="bundle version (default: the config's)")
+    rc = sub.add_parser("content", help="a new bundle version with today's names and advice translations, same models")
+    rc.add_argument("bundle", type=Path, help="the signed bundle to start from")
+    rc.add_argument("--out", type=Path, required=True, help="where to write the new bundle (may be the same folder)")
+    rc.add_argument("--version", required=True, help="the new bundle version (above the old one)")
+    rc.add_argument("--key", type=Path, help="signing key JSON (default ~/.leafcheck/signing-key.json)")
     vb = sub.add_parser("verify", help="verify a bundle like the app does")
     vb.add_argument("bundle", type=Path)
     cb = sub.add_parser("compare-backbones", help="the candidate backbones under one frozen-feature recipe, side by side")
@@ -79,6 +89,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(result, indent=2, ensure_ascii=False, default=str)[:4000])
     return 0
+
+
+def _signing_key(path: Path | None) -> SigningKey | None:
+    """--key FILE, else None (the step then uses this machine's key, ~/.leafcheck/signing-key.json)."""
+    if path is None:
+        return None
+    from trainer.bundle.signing import SigningKey
+
+    k = json.loads(path.read_text())
+    return SigningKey(k["keyId"], k["publicKeyHex"], k["privateKeyHex"])
 
 
 def run(a: argparse.Namespace) -> object:
@@ -111,7 +131,6 @@ def run(a: argparse.Namespace) -> object:
 
         return {k: v for k, v in export(a.run_dir, a.data, int8=a.int8).items() if k != "meta"}
     if a.step == "bundle":
-        from trainer.bundle import SigningKey
         from trainer.make_bundle import DEFAULT_ADVICE, make_bundle
         from trainer.pipeline import load_config
         from trainer.sources.feedback_bundle import complete_field_checks
@@ -119,10 +138,7 @@ def run(a: argparse.Namespace) -> object:
         full = load_config(a.config)
         cfg = full["bundle"]
         complete_field_checks(a.run_dir, full)  # a run folder from Modal: served-bundle slice and agreement, here
-        key = None
-        if a.key:
-            k = json.loads(a.key.read_text())
-            key = SigningKey(k["keyId"], k["publicKeyHex"], k["privateKeyHex"])
+        key = _signing_key(a.key)
         signed = make_bundle(
             a.run_dir,
             a.out,
@@ -138,6 +154,10 @@ def run(a: argparse.Namespace) -> object:
         from trainer.compare_backbones import compare
 
         return compare(a.run_dir, a.data, a.out, a.per_class)
+    if a.step == "content":
+        from trainer.refresh_content import refresh_content
+
+        return refresh_content(a.bundle, a.out, a.version, _signing_key(a.key))
     if a.step == "verify":
         from trainer.make_bundle import verify
 
