@@ -188,7 +188,7 @@ describe('inference worker', () => {
     expect(r[1]).toMatch(/^BUNDLE_INVALID: MANIFEST_MISSING/);
   });
   it.skipIf(!existsSync(new URL('../../../bundles/default/manifest.json', import.meta.url)))(
-    'loads the trained default bundle with the shipped keys only and diagnoses a field photo',
+    'loads the trained default bundle with the shipped keys only, hands the page its names, and diagnoses a field photo',
     async () => {
       const field = readFileSync(new URL(sharedImage('ibean/test/Bean___healthy/'), SHARED_DATA)).toString('base64');
       const r = await page.evaluate(async (photo) => {
@@ -196,9 +196,19 @@ describe('inference worker', () => {
         const api = g.harness.startWorker();
         const loaded = await api.load(new URL('/bundles/default/', location.href).href);
         const d = await api.diagnose([g.harness.fromBase64(photo)], { crop: 'Bean' });
-        return { crops: loaded.crops, crop: d.crop, alternatives: d.alternatives.map((a) => a.label) };
+        const { names, adviceTranslations } = loaded.content;
+        return {
+          crops: loaded.crops,
+          crop: d.crop,
+          alternatives: d.alternatives.map((a) => a.label),
+          beanInSwahili: names?.crops.Bean?.sw,
+          translations: Object.keys(adviceTranslations).sort(),
+        };
       }, field);
       expect(r.crops).toContain('Bean');
+      // The bundle's own names.json and advice.<lang>.json (2.0.1 on), verified with it.
+      expect(r.beanInSwahili).toBe('Maharage');
+      expect(r.translations).toEqual(['es', 'fr', 'hi', 'pt', 'sw']);
       expect(r.crop).toBe('Bean');
       expect(r.alternatives.every((l) => l.startsWith('Bean___'))).toBe(true);
     },
