@@ -4,7 +4,12 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-[ -d node_modules ] || npm ci --no-audit --no-fund
+# A fresh clone has no node_modules yet. better-sqlite3 may have to compile (make, g++): installed when missing (as
+# root), else the command is printed and npm ci tries anyway (a prebuilt binary needs neither).
+if [ ! -d node_modules ]; then
+  bash scripts/system-deps.sh install build || true
+  npm ci --no-audit --no-fund
+fi
 
 api_port="${API_PORT:-8787}"
 web_port="${WEB_PORT:-4173}"

@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# The Debian packages the tests need beyond Node 20 and Python 3.11: Chromium (browser tests, packages/test-browser)
-# and PostgreSQL 15 (the API tests' PostgreSQL run, scripts/postgres-test-server.sh).
-#   bash scripts/system-deps.sh missing   -> the missing packages' names, one line (empty when nothing is missing)
-#   bash scripts/system-deps.sh install   -> installs what is missing with apt-get when root, or prints the exact
-#                                            command to run once and exits 1
-# LEAFCHECK_NO_INSTALL=1 makes install only tell (npm test then reports the suites that need them as skipped).
+# The Debian packages Leafcheck needs beyond Node 20 and Python 3.11, in two groups:
+#   build  make, g++: `npm ci` compiles better-sqlite3 with node-gyp when its prebuilt binary cannot be downloaded
+#          (it comes from github.com; a machine that reaches only the npm registry builds it from source).
+#          Checked by `npm start` and `npm test` before their `npm ci`.
+#   test   Chromium (browser tests, packages/test-browser), PostgreSQL 15 (the API tests' PostgreSQL run,
+#          scripts/postgres-test-server.sh) and python3.11-venv (Debian's `python3.11 -m venv` needs it;
+#          scripts/trainer-env.sh).
+#   bash scripts/system-deps.sh missing [build|test|all]  -> the missing packages' names, one line (empty: none)
+#   bash scripts/system-deps.sh install [build|test|all]  -> installs what is missing with apt-get when root, or
+#                                                            prints the exact command to run once and exits 1
+# The group defaults to all. LEAFCHECK_NO_INSTALL=1 makes install only tell (npm test then reports the suites that
+# need them as skipped).
 set -euo pipefail
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 pg_bin="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+group="${2:-all}"
 
 missing=()
-[ -x "$chromium" ] || missing+=(chromium)
-[ -x "$pg_bin/initdb" ] || missing+=(postgresql-15)
+if [ "$group" = build ] || [ "$group" = all ]; then
+  command -v make >/dev/null || missing+=(make)
+  command -v g++ >/dev/null || missing+=(g++)
+fi
+if [ "$group" = test ] || [ "$group" = all ]; then
+  [ -x "$chromium" ] || missing+=(chromium)
+  [ -x "$pg_bin/initdb" ] || missing+=(postgresql-15)
+  # Debian keeps ensurepip (which `python3.11 -m venv` runs) out of python3.11, in python3.11-venv.
+  python3.11 -c 'import ensurepip' 2>/dev/null || missing+=(python3.11-venv)
+fi
+case "$group" in
+  build | test | all) ;;
+  *)
+    echo "system-deps: unknown group '$group' (build, test or all)" >&2
+    exit 2
+    ;;
+esac
 
 case "${1:-}" in
   missing)
@@ -31,7 +53,7 @@ case "${1:-}" in
     fi
     ;;
   *)
-    echo "usage: $0 missing|install" >&2
+    echo "usage: $0 missing|install [build|test|all]" >&2
     exit 2
     ;;
 esac

@@ -6,11 +6,16 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
-# A fresh clone has no node_modules yet: install exactly what the lock file says.
-[ -d node_modules ] || npm ci --no-audit --no-fund || exit 1
+# A fresh clone has no node_modules yet: install exactly what the lock file says (make and g++ first, in case
+# better-sqlite3 has to compile; see scripts/system-deps.sh).
+if [ ! -d node_modules ]; then
+  bash scripts/system-deps.sh install build
+  npm ci --no-audit --no-fund || exit 1
+fi
 
-# Chromium and PostgreSQL 15 from Debian: installed when missing (as root), else the exact command is printed once.
-bash scripts/system-deps.sh install
+# Chromium, PostgreSQL 15 and python3.11-venv from Debian: installed when missing (as root), else the exact command
+# is printed once.
+bash scripts/system-deps.sh install test
 
 venv="$(bash scripts/trainer-env.sh)" || { echo "could not create the trainer environment"; exit 1; }
 py="$venv/bin/python"
