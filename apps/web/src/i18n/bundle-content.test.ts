@@ -1,5 +1,7 @@
 // The names and advice translations follow the running bundle: a class the app was not built with is named and
 // advised from the bundle's own content; without bundle content the app's built-in copy speaks.
+import { readFileSync } from 'node:fs';
+import type { AdviceEntry } from '@leafcheck/diagnosis/types';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BundleContent } from '../../../../workers/inference/src/api.ts';
 import { localAdvice } from '../features/result/shared/advice.ts';
@@ -8,7 +10,9 @@ import { setLanguage } from './index.ts';
 import { cropName, diseaseName, scientificName } from './names.ts';
 
 const NEW_CLASS = 'Cassava___Cassava_mosaic_disease';
-const english = { symptoms: ['Yellow mosaic on the leaves.'], actions: ['Pull out sick plants.'], prevention: ['Plant clean cuttings.'] };
+// A real English entry stands in for the new class's (only its lines are replaced by the translation).
+const advice = JSON.parse(readFileSync(new URL('../../../../trainer/advice/advice.json', import.meta.url), 'utf8'));
+const english = Object.values(advice.entries as Record<string, AdviceEntry>)[0] as AdviceEntry;
 const content: BundleContent = {
   names: {
     formatVersion: 1,
