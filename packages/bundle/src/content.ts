@@ -46,11 +46,16 @@ export function isTranslationFile(file: string): boolean {
   return TRANSLATION_FILE.test(file);
 }
 
-/** Every crop, the not-a-leaf label, 'healthy' and every disease class of this bundle, named in every language. */
+/**
+ * Every crop, class and 'healthy' the file names is named in every language it lists. A crop or class it does not
+ * list at all (a new class from reviewed feedback, before anyone named it) passes: the app names it by its
+ * cleaned-up label until names are added.
+ */
 export function checkNames(manifest: Subset, bytes: Uint8Array): ClassNames {
   const names = document(NAMES_FILE, bytes, namesValidator) as ClassNames;
   const gaps = (what: string, localized: Localized | undefined): string[] => {
-    const absent = names.languages.filter((lang) => !localized?.[lang]);
+    if (!localized) return [];
+    const absent = names.languages.filter((lang) => !localized[lang]);
     return absent.length ? [`${what} (${absent.join(', ')})`] : [];
   };
   const missing: string[] = [];
