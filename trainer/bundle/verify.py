@@ -90,6 +90,6 @@ def verify_bundle(directory: Path, trusted: list[TrustedKey]) -> VerifiedBundle:
         heads = manifest["models"]["species"]["file"]
         check_chain_graphs(backbone, data, heads, checked[heads])
     files = {name: _checked_file(directory, name, ref["bytes"], ref["sha256"]) for name, ref in manifest["files"].items()}
-    _check_advice(manifest, files["advice.json"] if "advice.json" in files else (directory / "advice.json").read_bytes())
+    _check_advice(manifest, files["advice.json"])  # the schema requires it in files: read and hashed once, above
     check_content(manifest, files)
     return VerifiedBundle(manifest, signed_by, directory)
