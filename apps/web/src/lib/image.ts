@@ -7,7 +7,6 @@ import {
   readExifOrientation,
   readImageHeader,
 } from '@leafcheck/diagnosis';
-import type { Pixels } from '../features/diagnose/shared/quality.ts';
 
 export type PhotoErrorCode = 'unreadable' | 'unsupported';
 
@@ -72,14 +71,6 @@ function canvasFor(bitmap: ImageBitmap, maxSide: number): HTMLCanvasElement {
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
   return canvas;
-}
-
-export function scaledPixels(bitmap: ImageBitmap, maxSide: number): Pixels {
-  const canvas = canvasFor(bitmap, maxSide);
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) throw new Error('no 2D canvas');
-  const { data, width, height } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-  return { data, width, height };
 }
 
 export function toJpeg(bitmap: ImageBitmap, maxSide: number, quality = 0.8): Promise<Blob> {

@@ -1,8 +1,11 @@
 // A photo the farmer added: decoded once, quality-checked, shown as a thumbnail.
 // Only a <= 512 px copy stays in memory: six 12-megapixel bitmaps would not fit on a cheap phone.
 // The original file bytes go to the inference worker, which decodes at the model's size.
-import { decodePhoto, scaledPixels } from '../../../lib/image.ts';
-import { checkQuality, QUALITY_LIMITS, type QualityIssue } from '../shared/quality.ts';
+import { type Remote, transfer, wrap } from 'comlink';
+import { decodePhoto } from '../../../lib/image.ts';
+import type { QualityIssue } from '../shared/quality.ts';
+import type { QualityWorkerApi } from './quality.worker.ts';
+import QualityWorker from './quality.worker.ts?worker';
 
 export interface Photo {
   blob: Blob;
@@ -16,10 +19,15 @@ export interface Photo {
 
 const KEEP_SIDE = 512;
 
+let checker: Remote<QualityWorkerApi> | undefined;
+
 /** Throws DiagnosisError when the file is refused by its header, PhotoError when it cannot be decoded. */
 export async function addPhoto(blob: Blob): Promise<Photo> {
   const { bitmap, width, height } = await decodePhoto(blob, KEEP_SIDE);
-  const report = checkQuality(scaledPixels(bitmap, QUALITY_LIMITS.analysisSide), { width, height });
+  checker ??= wrap<QualityWorkerApi>(new QualityWorker());
+  // The worker gets its own copy (transferred, closed there): the page keeps `bitmap` for the thumbnail and history.
+  const copy = await createImageBitmap(bitmap);
+  const report = await checker.check(transfer(copy, [copy]), { width, height });
   return { blob, bitmap, url: URL.createObjectURL(blob), issues: report.issues, accepted: report.issues.length === 0 };
 }
 
