@@ -56,6 +56,11 @@ suite() {
   fi
 }
 
+# Every suite's temp files go to one folder of this run, so a test or bench that leaves its temp folder behind is
+# caught (see "temp-cleanup" below) instead of filling /tmp; the folder itself is removed at the end.
+run_tmp="$(mktemp -d /tmp/leafcheck-test-run.XXXXXX)"
+export TMPDIR="$run_tmp"
+
 chromium="${CHROMIUM_PATH:-/usr/bin/chromium}"
 
 suite "ts-lint" npx biome check .
@@ -70,6 +75,15 @@ else
 fi
 suite "py-lint" bash -c "cd trainer && '$py' -m ruff check . && '$py' -m ruff format --check ."
 suite "py-tests" bash -c "cd trainer && '$py' -m pytest"
+
+# Ours only (leafcheck-*): third-party caches (tsx, torch, pytest's own numbered folders) are not ours to clean.
+leftovers() {
+  local found
+  found="$(find "$run_tmp" -mindepth 1 -maxdepth 1 -name 'leafcheck-*' -printf '%f\n' | sort)"
+  [ -z "$found" ] || { echo "left behind in \$TMPDIR by a test or bench:"; echo "$found"; return 1; }
+}
+suite "temp-cleanup" leftovers
+rm -rf "$run_tmp"
 
 echo
 for line in "${skipped[@]}"; do echo "skipped $line"; done

@@ -3,7 +3,7 @@
 // the code `python -m trainer evaluate` runs) must give the same answer.
 //   npx tsx bench/inference/parity.ts [--bundle DIR] [--trust KEY.json]... [--per-class N | --splits CSV | --test-split]
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +37,7 @@ const pythonOptions = { cwd: REPO_ROOT, env: { ...process.env, PYTHONPATH: REPO_
 /** --test-split: the trainer's own split, made again (it is deterministic: groups hashed), so a fresh clone needs no run folder. */
 function trainerSplitsCsv(): string {
   const out = mkdtempSync(join(tmpdir(), 'leafcheck-split-'));
+  process.on('exit', () => rmSync(out, { recursive: true, force: true }));
   execFileSync(`${venv}/bin/python`, ['-m', 'trainer', 'split', '--data', fileURLToPath(SHARED_DATA), '--out', out], pythonOptions);
   return join(out, 'splits.csv');
 }

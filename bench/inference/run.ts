@@ -1,7 +1,7 @@
 // Inference benchmark: onnxruntime-node vs onnxruntime-web WASM (1 and 2 threads) in headless
 // Chromium, side by side in one run, on the same bundle and photo.
 //   npx tsx bench/inference/run.ts [--bundle DIR] [--trust KEY.json]... [--runs N] [--image FILE]
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -151,6 +151,7 @@ async function browserRows(): Promise<{ rows: Row[]; reasons: string[]; stages: 
     }
   } finally {
     await browser.close();
+    rmSync(pageDir, { recursive: true, force: true });
   }
   return { rows, reasons, stages };
 }

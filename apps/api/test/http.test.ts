@@ -27,6 +27,7 @@ describe('sync over HTTP', { timeout: 60_000 }, () => {
         },
       },
     });
+    servers.push(first); // closed last: it removes the folder the restarted server shares
     const outbox = new MemoryOutbox();
     for (let i = 0; i < 230; i++) outbox.pending.set(record(i).id, record(i));
     let current: TestServer = first;
@@ -43,7 +44,7 @@ describe('sync over HTTP', { timeout: 60_000 }, () => {
             expect(answer.results.every((r) => r.status === 'accepted')).toBe(true);
             await current.stop();
             current = await startTestServer({ dir: first.dir, tokens: first.tokens, port: first.port });
-            servers.push(current);
+            servers.unshift(current);
             throw new Error('connection reset');
           }
           return base.send(records, signal);

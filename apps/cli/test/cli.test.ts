@@ -1,11 +1,11 @@
 // The leafcheck command itself, run as a child process the way a user runs it.
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jpeg, twoTone } from './images.ts';
 import { FIXTURE_BUNDLE, FIXTURE_KEY } from './setup.ts';
 
@@ -14,7 +14,9 @@ const TSX = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.
 
 async function leafcheck(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [MAIN, ...args], { env: { ...process.env, LEAFCHECK_HOME: tmpdir() } });
+    const { stdout, stderr } = await promisify(execFile)(TSX, [MAIN, ...args], {
+      env: { ...process.env, LEAFCHECK_HOME: join(dir, 'home') },
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -29,6 +31,7 @@ beforeAll(async () => {
     writeFileSync(join(dir, `leaf-${String(i).padStart(2, '0')}.jpg`), await jpeg(await twoTone(50 + i, 40 + i)));
   writeFileSync(join(dir, 'empty.jpg'), new Uint8Array());
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('leafcheck', () => {
   it('diagnose <dir> --json: one row per file, errors as rows, progress on stderr', async () => {
@@ -72,6 +75,7 @@ describe('leafcheck', () => {
     const tampered = await leafcheck('bundle', 'verify', copy, '--trust', FIXTURE_KEY);
     expect(tampered.code).toBe(1);
     expect(tampered.stderr).toMatch(/FILE_(SIZE|HASH)_MISMATCH: advice\.json/);
+    rmSync(copy, { recursive: true, force: true });
   }, 30_000);
   it('usage errors exit 2', async () => {
     expect((await leafcheck('frobnicate')).code).toBe(2);

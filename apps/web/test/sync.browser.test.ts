@@ -1,6 +1,7 @@
 // Sync in a real browser against the real API (SQLite): feedback recorded offline arrives exactly once
 // after going online; the API killed in the middle of a batch and restarted loses and duplicates nothing;
 // the agronomist reviews what arrived.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bundleInfoOf, startTestServer, type TestServer } from '@leafcheck/api/test-server';
 import { launchChromium, PHONE_VIEWPORT } from '@leafcheck/test-browser';
@@ -13,6 +14,7 @@ import { buildApp, REPO_ROOT, type StaticServer, serveStatic } from './serve.ts'
 
 let web: StaticServer;
 let api: TestServer;
+let apiDir: string | undefined;
 let proxy: FlakyProxy;
 let browser: Browser;
 let context: BrowserContext;
@@ -54,6 +56,7 @@ beforeAll(async () => {
   // Review labels must be in the served bundle's taxonomy, so the API serves the app's bundle.
   served = bundleInfoOf(readManifest(bundleDir));
   api = await startTestServer({ bundle: served });
+  apiDir = api.dir; // the restarted API below reuses it, so it is removed here, not by api.close()
   proxy = await startFlakyProxy(api.port);
   browser = await launchChromium();
   // A field near Kampala; the app may only ever send it rounded to 0.1 degree.
@@ -77,6 +80,7 @@ afterAll(async () => {
   await proxy?.close();
   await api?.close();
   await web?.close();
+  if (apiDir) await rm(apiDir, { recursive: true, force: true });
 });
 
 describe('feedback sync', () => {

@@ -1,7 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 import { BundleError } from '../src/errors.ts';
 import { dirSource } from '../src/node.ts';
 import type { TrustedKey } from '../src/signature.ts';
@@ -13,9 +14,16 @@ export function fixtureKey(name: 'signed-by-python' | 'signed-by-ts'): TrustedKe
   return JSON.parse(readFileSync(join(FIXTURES, `${name}.key.json`), 'utf8')) as TrustedKey;
 }
 
-/** A private copy of a fixture bundle that a test may damage. */
+const copies: string[] = [];
+// Registered when a test file imports this module, so it runs after that file's tests.
+afterAll(() => {
+  for (const dir of copies.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A private copy of a fixture bundle that a test may damage (removed after the test file). */
 export function copyOfBundle(name: 'signed-by-python' | 'signed-by-python-chained' | 'signed-by-ts'): string {
   const dir = mkdtempSync(join(tmpdir(), 'leafcheck-bundle-'));
+  copies.push(dir);
   cpSync(join(FIXTURES, name), dir, { recursive: true });
   return dir;
 }

@@ -33,6 +33,7 @@ export async function bundleWorker(outfile: string): Promise<void> {
 export async function startEdgeServer(options: { port?: number; persistDir?: string } = {}): Promise<EdgeServer> {
   const dir = mkdtempSync(join(tmpdir(), 'leafcheck-edge-'));
   const script = join(dir, 'worker.js');
+  const persist = options.persistDir ?? join(dir, 'storage');
   await bundleWorker(script);
   const token = () => randomBytes(24).toString('base64url');
   const tokens = { device: token(), agronomist: token(), maintainer: token() };
@@ -44,7 +45,11 @@ export async function startEdgeServer(options: { port?: number; persistDir?: str
     compatibilityFlags: ['nodejs_compat'],
     d1Databases: ['DB'],
     r2Buckets: ['PHOTOS'],
-    ...(options.persistDir ? { d1Persist: join(options.persistDir, 'd1'), r2Persist: join(options.persistDir, 'r2') } : {}),
+    // Storage in a folder of ours, removed on close: miniflare's own in-memory storage is a temp folder it removes
+    // fire-and-forget on dispose, which a test process that exits next leaves behind.
+    d1Persist: join(persist, 'd1'),
+    r2Persist: join(persist, 'r2'),
+    cache: false,
     bindings: { LEAFCHECK_BOOTSTRAP_TOKENS: JSON.stringify(tokens), LEAFCHECK_CORS_ORIGIN: '*' },
     host: '127.0.0.1',
     port: options.port ?? 0,
