@@ -95,7 +95,8 @@ def _unpack(tarball: Path, staging: Path) -> None:
                 target = staging / name
                 target.parent.mkdir(parents=True, exist_ok=True)
                 source = tar.extractfile(member)
-                assert source is not None  # a regular file
+                if source is None:  # isfile() said regular; tarfile could not open it all the same
+                    raise DataError(f"{tarball.name}: {name} cannot be read from the archive; nothing was ingested")
                 with source, target.open("wb") as out:
                     shutil.copyfileobj(source, out)
     except (tarfile.TarError, EOFError, zlib.error, OSError) as err:

@@ -62,6 +62,16 @@ describe('bundle content', () => {
     expect([advice.lang, advice.status, advice.actions]).toEqual(['sw', 'unreviewed', ['Ng’oa mimea iliyougua.']]);
   });
 
+  it('a class the bundle names without a scientific name keeps the built-in one', () => {
+    const names = content.names as NonNullable<BundleContent['names']>;
+    const late = 'Tomato___Late_blight';
+    setRunningContent({
+      ...content,
+      names: { ...names, classes: { ...names.classes, [late]: { names: { en: 'Late blight', sw: 'Baka chelewa' } } } },
+    });
+    expect(scientificName(late)).toBe('Phytophthora infestans');
+  });
+
   it('classes the bundle does not name keep their built-in names', () => {
     setRunningContent(content);
     setLanguage('fr');

@@ -52,7 +52,12 @@ export function diseaseName(label: string): string {
 
 /** The scientific name where it helps (a pathogen or pest), else undefined. */
 export function scientificName(label: string): string | undefined {
-  return namesSources().find((n) => n.classes[label])?.classes[label]?.scientific;
+  // The first source that gives one: a bundle may name a class in every language yet leave its pathogen to ours.
+  for (const names of namesSources()) {
+    const scientific = names.classes[label]?.scientific;
+    if (scientific) return scientific;
+  }
+  return undefined;
 }
 
 /** Crop and problem together, for History and the voice: "Tomato: Late blight". */
