@@ -15,6 +15,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from typing import TYPE_CHECKING
 
 from trainer.errors import DataError
+from trainer.quantise import SCHEMES
 
 if TYPE_CHECKING:
     from trainer.bundle.signing import SigningKey
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     x.add_argument("--run-dir", type=Path, required=True)
     x.add_argument("--data", type=Path, required=True)
     x.add_argument("--int8", action="store_true")
+    x.add_argument("--int8-scheme", choices=SCHEMES, default="weights", help="int8 weights only (float arithmetic) or QDQ static")
     b = sub.add_parser("bundle", help="write and sign a bundle, then verify it")
     b.add_argument("--config", type=Path, default=Path("trainer/configs/default.toml"), help="for version, sources, command")
     b.add_argument("--run-dir", type=Path, required=True)
@@ -129,7 +131,7 @@ def run(a: argparse.Namespace) -> object:
     if a.step == "export":
         from trainer.export import export
 
-        return {k: v for k, v in export(a.run_dir, a.data, int8=a.int8).items() if k != "meta"}
+        return {k: v for k, v in export(a.run_dir, a.data, int8=a.int8, int8_scheme=a.int8_scheme).items() if k != "meta"}
     if a.step == "bundle":
         from trainer.make_bundle import DEFAULT_ADVICE, make_bundle
         from trainer.pipeline import load_config

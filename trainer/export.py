@@ -22,9 +22,9 @@ import torch
 from trainer.dataset import labels_from_splits, load_split
 from trainer.metrics import softmax
 from trainer.model import ExportNet, LeafNet, Normalisation
+from trainer.quantise import INPUT, SCHEMES, quantise_static, quantise_weights
 from trainer.train import load_checkpoint
 
-INPUT = "image"
 HEADS = ("species", "disease")
 OUTPUTS = {head: f"{head}_logits" for head in HEADS}  # head -> output name of the graph
 CAM = "disease_cam"  # one class activation map per disease label, NCHW (1, diseases, h, w): where the evidence lies
@@ -85,39 +85,6 @@ def run_onnx(
     return {h: np.concatenate([p[k] for p in parts]) for k, h in enumerate(heads)}
 
 
-class _Reader:
-    """Calibration data for static int8 quantisation: real images, as the app feeds them."""
-
-    def __init__(self, images: np.ndarray) -> None:
-        self.it = iter(images[i : i + 16] for i in range(0, len(images), 16))
-
-    def get_next(self) -> dict[str, np.ndarray] | None:
-        batch = next(self.it, None)
-        return None if batch is None else {INPUT: batch}
-
-
-def quantise(src: Path, dst: Path, calib: np.ndarray) -> None:
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    pre = dst.with_suffix(".pre.onnx")
-    quant_pre_process(str(src), str(pre))
-    quantize_static(
-        str(pre),
-        str(dst),
-        _Reader(calib),
-        quant_format=QuantFormat.QDQ,
-        per_channel=True,  # type: ignore[arg-type]
-        # 7-bit weights: on x86 CPUs without VNNI (AVX2 only, such as this 2-core machine) onnxruntime's u8s8 kernels
-        # add pairs of products in int16 and saturate with full-range int8 weights (its quantization docs); the
-        # tiny test model's int8 answers agreed with fp32 on 11% there (the export test needs 75%, which 7-bit passes).
-        reduce_range=True,
-        activation_type=QuantType.QUInt8,
-        weight_type=QuantType.QInt8,
-    )
-    pre.unlink()
-
-
 def parity(reference: np.ndarray, logits: np.ndarray) -> dict[str, float]:
     same = (reference.argmax(1) == logits.argmax(1)).mean()
     return {
@@ -128,8 +95,15 @@ def parity(reference: np.ndarray, logits: np.ndarray) -> dict[str, float]:
 
 
 def export(
-    run_dir: Path, data: Path, checkpoint: Path | None = None, int8: bool = False, parity_images: int = 512
+    run_dir: Path,
+    data: Path,
+    checkpoint: Path | None = None,
+    int8: bool = False,
+    parity_images: int = 512,
+    int8_scheme: str = "weights",
 ) -> dict[str, Any]:
+    if int8_scheme not in SCHEMES:
+        raise ValueError(f'[export] int8_scheme must be one of {", ".join(SCHEMES)}, not "{int8_scheme}"')
     net, meta = load_checkpoint(checkpoint or run_dir / "checkpoints" / "final.pt")
     norm = Normalisation(tuple(meta["mean"]), tuple(meta["std"]))
     size = int(meta["size"])
@@ -155,6 +129,7 @@ def export(
         "outputs": OUTPUTS,
         "cam": {"name": CAM, "height": int(cam.shape[2]), "width": int(cam.shape[3])},
         "int8": int8,
+        **({"int8Scheme": int8_scheme} if int8 else {}),
         "bytes": {"fp32": path.stat().st_size},
         "parity": {h: {"fp32": parity(ref[h], fp32[h])} for h in HEADS},
         "camMaxDiff": {"fp32": float(np.abs(cam - ref_cam).max() / max(np.abs(ref_cam).max(), 1e-6))},
@@ -164,7 +139,10 @@ def export(
             raise RuntimeError(f"{GRAPH} ({OUTPUTS[head]}) disagrees with PyTorch on some images: {report['parity'][head]}")
     if int8:
         qpath = out_dir / GRAPH.replace(".onnx", ".int8.onnx")
-        quantise(path, qpath, images[:128])
+        if int8_scheme == "static":
+            quantise_static(path, qpath, images[:128])
+        else:
+            quantise_weights(path, qpath)
         q = run_onnx(session(qpath), images)
         report["bytes"]["int8"] = qpath.stat().st_size
         for head in HEADS:

@@ -103,7 +103,13 @@ def reference_fp32_metrics(eval_dir: Path, cal: dict[str, Any]) -> dict[str, flo
     return out
 
 
-def int8_section(fp32: dict[str, float], int8: dict[str, float]) -> list[str]:
+INT8_SCHEMES = {
+    "static": "ONNX QDQ static quantisation, per-channel int8 weights, uint8 activations, calibrated on validation photos",
+    "weights": "per-channel int8 weights dequantized by the graph, float arithmetic: the same answers on every runtime",
+}
+
+
+def int8_section(fp32: dict[str, float], int8: dict[str, float], scheme: str = "static") -> list[str]:
     """Model-card rows: every accuracy-like metric of the shipped int8 graph beside the fp32 graph's, in points."""
     keys = [k for k in int8 if k in fp32 and not k.startswith(("latency", "size", "test.images", "ece")) and not k.endswith(".n")]
     if not keys:
@@ -112,8 +118,8 @@ def int8_section(fp32: dict[str, float], int8: dict[str, float]) -> list[str]:
     lines = [
         "## int8 vs fp32",
         "",
-        "The bundle ships the int8 graph (ONNX QDQ static quantisation, per-channel int8 weights, uint8 activations, "
-        f"calibrated on validation photos). Largest difference from the fp32 graph: {100 * worst:.2f} points.",
+        f"The bundle ships the int8 graph ({INT8_SCHEMES[scheme]}). "
+        f"Largest difference from the fp32 graph: {100 * worst:.2f} points.",
         "",
         "| metric | fp32 | int8 | points |",
         "|---|---:|---:|---:|",
@@ -250,7 +256,7 @@ def make_bundle(
                 "command": command,
                 "phases": phases_run(run_dir),
                 "feedbackSection": feedback_bundle.card_section(feedback),
-                "int8Section": int8_section(fp32_metrics, metrics),
+                "int8Section": int8_section(fp32_metrics, metrics, ex.get("int8Scheme", "static")),
             }
         )
     )

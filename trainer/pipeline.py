@@ -110,7 +110,7 @@ def train_and_evaluate(cfg: dict[str, Any]) -> dict[str, float]:
         eval_splits = base_splits(run_dir)  # the gated metrics stay on the base test photos; feedback has its own slice
     step("train", train, tcfg)
     step("calibrate", calibrate, run_dir, data, target=cfg.get("calibrate", {}).get("target", 0.99))
-    step("export", export, run_dir, data, int8=exp.get("int8", False))
+    step("export", export, run_dir, data, int8=exp.get("int8", False), int8_scheme=exp.get("int8_scheme", "weights"))
     # The gated metrics are the shipped graph's; with int8 shipped, fp32 is scored too for the model card's comparison.
     ship_int8 = shipped_int8(cfg)
     for suffix, int8 in (("", ship_int8), *((("-fp32", False),) if ship_int8 else ())):
