@@ -72,6 +72,8 @@ def session(path: Path, threads: int = 1) -> ort.InferenceSession:
     opts.intra_op_num_threads = threads
     opts.inter_op_num_threads = 1
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    # As the apps do (ORT_SESSION_CONFIG in packages/diagnosis): int8 weights fold to float once, at load.
+    opts.add_session_config_entry("session.disable_quant_qdq", "1")
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 

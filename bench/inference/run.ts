@@ -13,6 +13,7 @@ import { createNodePipeline, DEFAULT_BUNDLE_DIR, readKeyFile } from '../../apps/
 import { SHARED_DATA, sharedImage } from '../../workers/inference/test/server.ts';
 import { buildPage, serve } from './browser.ts';
 import { chainReport } from './chain.ts';
+import { weightFoldingReport } from './weight-folding.ts';
 
 const { values } = parseArgs({
   options: {
@@ -212,3 +213,4 @@ for (const r of all) {
 }
 // The chained layout (backbone file + heads file) against this bundle's single graph, and update sizes.
 for (const line of await chainReport(bundleDir, runs)) console.log(line);
+console.log(await weightFoldingReport(bundleDir, runs));

@@ -11,6 +11,7 @@ import {
   jpegDecodeScale,
   type ModelRunner,
   NODE_MAX_PIXELS,
+  ORT_SESSION_CONFIG,
   ortSessions,
   type Pipeline,
   type ReleasableRunner,
@@ -64,9 +65,9 @@ export const sharpDecoder: ImageDecoder = {
  * would otherwise spin and take the cores from sharp and the JS steps (2.4x slower end to end,
  * measured on the 2-core dev machine).
  */
-const NODE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
+export const NODE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
   interOpNumThreads: 1,
-  extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  extra: { session: { ...ORT_SESSION_CONFIG, intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
 };
 
 export function createNodeRunner(bundle: VerifiedBundle, options: ort.InferenceSession.SessionOptions = {}): Promise<ReleasableRunner> {

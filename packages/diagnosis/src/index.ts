@@ -25,6 +25,7 @@ export {
   type Logits,
   type ModelRunner,
   type OpenSession,
+  ORT_SESSION_CONFIG,
   type OrtBinding,
   type Output,
   ortSessions,

@@ -1,6 +1,6 @@
 // The shared model runner over onnxruntime-web. The WASM-only and the WebGPU builds share this API.
 import type { VerifiedBundle } from '@leafcheck/bundle';
-import { createModelRunner, ortSessions, type ReleasableRunner } from '@leafcheck/diagnosis';
+import { createModelRunner, ORT_SESSION_CONFIG, ortSessions, type ReleasableRunner } from '@leafcheck/diagnosis';
 import type * as OrtWeb from 'onnxruntime-web/wasm';
 
 export type Ort = typeof OrtWeb;
@@ -10,7 +10,11 @@ export type OrtRunner = ReleasableRunner;
 export function createOrtRunner(ort: Ort, bundle: VerifiedBundle, executionProvider: 'wasm' | 'webgpu'): Promise<OrtRunner> {
   // (No allow_spinning option here, unlike Node: with threads onnxruntime-web uses one global
   // pool and ignores per-session thread-pool options.)
-  const options = { executionProviders: [executionProvider], graphOptimizationLevel: 'all' } as const;
+  const options: OrtWeb.InferenceSession.SessionOptions = {
+    executionProviders: [executionProvider],
+    graphOptimizationLevel: 'all',
+    extra: { session: ORT_SESSION_CONFIG },
+  };
   return createModelRunner(
     bundle,
     ortSessions({
