@@ -5,7 +5,8 @@
 #          Checked by `npm start` and `npm test` before their `npm ci`.
 #   test   Chromium (browser tests, packages/test-browser), PostgreSQL 15 (the API tests' PostgreSQL run,
 #          scripts/postgres-test-server.sh) and python3.11-venv (Debian's `python3.11 -m venv` needs it;
-#          scripts/trainer-env.sh).
+#          scripts/trainer-env.sh), and a Devanagari font (fonts-lohit-deva) so the Hindi screens the browser tests
+#          photograph into apps/web/docs show letters, not boxes.
 #   bash scripts/system-deps.sh missing [build|test|all]  -> the missing packages' names, one line (empty: none)
 #   bash scripts/system-deps.sh install [build|test|all]  -> installs what is missing with apt-get when root, or
 #                                                            prints the exact command to run once and exits 1
@@ -26,6 +27,7 @@ if [ "$group" = test ] || [ "$group" = all ]; then
   [ -x "$pg_bin/initdb" ] || missing+=(postgresql-15)
   # Debian keeps ensurepip (which `python3.11 -m venv` runs) out of python3.11, in python3.11-venv.
   python3.11 -c 'import ensurepip' 2>/dev/null || missing+=(python3.11-venv)
+  [ -e /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf ] || missing+=(fonts-lohit-deva)
 fi
 case "$group" in
   build | test | all) ;;
