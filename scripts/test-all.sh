@@ -73,7 +73,7 @@ if [ -x "$chromium" ]; then
 else
   skip "ts-browser" "no Chromium at $chromium (needs Debian's chromium: apt-get install -y chromium)"
 fi
-suite "py-lint" bash -c "cd trainer && '$py' -m ruff check . && '$py' -m ruff format --check ."
+suite "py-lint" bash -c "cd trainer && '$py' -m ruff check . ../bench && '$py' -m ruff format --check . ../bench"
 suite "py-tests" bash -c "cd trainer && '$py' -m pytest"
 
 # Ours only (leafcheck-*): third-party caches (tsx, torch, pytest's own numbered folders) are not ours to clean.

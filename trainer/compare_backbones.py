@@ -23,8 +23,9 @@ import torch.nn.functional as F
 from trainer.data import Sample, load_arrays
 from trainer.dataset import labels_from_splits
 from trainer.evaluate import field_proxy
-from trainer.export import export_graph, session
+from trainer.export import export_graph
 from trainer.model import build
+from trainer.onnx_session import session
 from trainer.split import read_splits
 from trainer.train import embed
 

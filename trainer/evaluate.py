@@ -19,8 +19,9 @@ from trainer.augment import augment
 from trainer.calibrate import crop_members
 from trainer.data import Sample, load_arrays, scan
 from trainer.errors import DataError
-from trainer.export import run_onnx, session
+from trainer.export import run_onnx
 from trainer.metrics import Thresholds, decide, softmax, summary
+from trainer.onnx_session import session
 from trainer.plots import confusion_png, coverage_png
 from trainer.sources import is_lab_photo
 from trainer.split import read_splits

@@ -22,6 +22,7 @@ import torch
 from trainer.dataset import labels_from_splits, load_split
 from trainer.metrics import softmax
 from trainer.model import ExportNet, LeafNet, Normalisation
+from trainer.onnx_session import session
 from trainer.quantise import INPUT, SCHEMES, quantise_static, quantise_weights
 from trainer.train import load_checkpoint
 
@@ -64,17 +65,6 @@ def export_graph(net: LeafNet, norm: Normalisation, size: int, out: Path) -> Non
             dynamic_axes={name: {0: "batch"} for name in (INPUT, *names)},
         )
     onnx.checker.check_model(onnx.load(str(out)))
-
-
-def session(path: Path, threads: int = 1) -> ort.InferenceSession:
-    """One thread, no spinning: on a shared 2-core machine this is both the fastest and the steadiest."""
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads
-    opts.inter_op_num_threads = 1
-    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    # As the apps do (ORT_SESSION_CONFIG in packages/diagnosis): int8 weights fold to float once, at load.
-    opts.add_session_config_entry("session.disable_quant_qdq", "1")
-    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
 def run_onnx(

@@ -5,7 +5,7 @@
   answers are the fp32 graph's to within weight rounding. In the browser it is the faster of the two here: web WASM
   (2 threads) spends 42.4 ms in the models for bundle 2.2.0 against 48.5 ms for 2.0.0's static graph of the same
   architecture (AMD VM, 2026-12-05). Natively the DequantizeLinear nodes ran on every inference (25.9 vs 7.6 ms) until
-  the runtimes folded them at load (`session.disable_quant_qdq`, see `session()` in export.py): 17.6 -> 9.8 ms
+  the runtimes folded them at load (`session.disable_quant_qdq`, trainer/onnx_session.py): 17.6 -> 9.8 ms
   (bench/inference/README.md).
 - "static": QDQ static quantisation of weights and activations, calibrated on validation photos. Fastest natively
   (int8 kernels), but each CPU family rounds and saturates differently, so runtimes disagree on some photos.

@@ -11,8 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from trainer.data import app_preprocess, open_rgb
-from trainer.export import run_onnx, session
+from trainer.export import run_onnx
 from trainer.metrics import softmax
+from trainer.onnx_session import session
 
 
 def main() -> None:

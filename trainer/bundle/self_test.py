@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import onnxruntime as ort
+
+from trainer.onnx_session import session
 
 IMAGES = "leafcheck-selftest-1"
 CASES = 3
@@ -29,16 +30,12 @@ def _softmax(logits: np.ndarray, temperature: float) -> np.ndarray:
     return e / e.sum()  # type: ignore[no-any-return]
 
 
-def _session(path: Path) -> ort.InferenceSession:
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-
-
 def record_self_test(manifest: dict[str, Any], model_paths: dict[str, Path]) -> dict[str, Any]:
     """manifest.selfTest for the models in model_paths ("species", "disease", and "backbone" when chained)."""
     models = manifest["models"]
     height, width = models["species"]["input"]["height"], models["species"]["input"]["width"]
-    sessions = {kind: _session(model_paths[kind]) for kind in ("species", "disease")}
-    backbone = _session(model_paths["backbone"]) if "backbone" in models else None
+    sessions = {kind: session(model_paths[kind]) for kind in ("species", "disease")}
+    backbone = session(model_paths["backbone"]) if "backbone" in models else None
     cases = []
     for i in range(CASES):
         image = self_test_image(i, height, width)

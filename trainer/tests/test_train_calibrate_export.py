@@ -126,8 +126,9 @@ def test_field_proxy_perturbs_deterministically(tiny_run: tuple[Path, Path], tmp
 
 def test_cam_mean_plus_bias_is_the_disease_logit(tiny_run: tuple[Path, Path]) -> None:
     """Global average pooling and a linear head make the class activation map exact: its mean is the logit."""
-    from trainer.export import CAM, run_onnx, session
+    from trainer.export import CAM, run_onnx
     from trainer.model import ExportNet, Normalisation
+    from trainer.onnx_session import session
     from trainer.train import load_checkpoint
 
     _, run = tiny_run

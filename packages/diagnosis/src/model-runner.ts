@@ -105,7 +105,7 @@ export async function createModelRunner(
 
 /**
  * onnxruntime session config entries (`extra.session`) every runtime sets; the trainer sets the same in Python
- * (trainer/export.py, `session.disable_quant_qdq`). With QDQ handling off, constant folding turns the int8 weights'
+ * (trainer/onnx_session.py, `session.disable_quant_qdq`). With QDQ handling off, constant folding turns the int8 weights'
  * DequantizeLinear nodes into float weights once, at load, instead of on every run (the 'weights' graph of bundle
  * 2.2.0: 29.3 -> 14.9 ms natively, same answers), and every runtime computes the graph's exact float arithmetic
  * instead of fused int8 kernels that round differently per CPU.
