@@ -27,9 +27,9 @@ from PIL import Image
 
 from trainer.calibrate import crop_members
 from trainer.data import Sample, app_preprocess, open_rgb
-from trainer.evaluate import Models, field_proxy
+from trainer.evaluate import Models, field_proxy, samples_for
 from trainer.metrics import decide, softmax
-from trainer.split import read_splits, split
+from trainer.split import split
 from trainer.taxonomy import NOT_A_LEAF, crop_of
 
 DATA = Path("../shared/data")
@@ -126,8 +126,7 @@ def main() -> None:
     models = Models.load(bundle)
     with tempfile.TemporaryDirectory(prefix="leafcheck-levers-") as tmp:
         split(DATA, Path(tmp))
-        rows = read_splits(Path(tmp))
-    by_split = {sp: [Sample(r["path"], r["label"], r["sha256"]) for r in rows if r["split"] == sp] for sp in ("val", "test")}
+        by_split = {sp: samples_for(DATA, Path(tmp), sp) for sp in ("val", "test")}
     ibean_test = [s for s in by_split["test"] if s.path.startswith("ibean/")]
     start, load = time.time(), os.getloadavg()
     print(f"bundle {bundle} ({models.size} px); validation {len(by_split['val'])} photos, iBean test {len(ibean_test)}")

@@ -213,4 +213,4 @@ for (const r of all) {
 }
 // The chained layout (backbone file + heads file) against this bundle's single graph, and update sizes.
 for (const line of await chainReport(bundleDir, runs)) console.log(line);
-console.log(await weightFoldingReport(bundleDir, runs));
+console.log(await weightFoldingReport(bundleDir, runs, extraKeys));

@@ -1,27 +1,16 @@
 // What ORT_SESSION_CONFIG buys natively: the bundle's graph with int8 weights folded to float once, at load
 // (disable_quant_qdq, the apps' setting), against onnxruntime's default, which keeps every DequantizeLinear node
 // and runs it on every inference. Interleaved on the same input, so machine load hits both alike.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { BundleManifest, VerifiedBundle } from '@leafcheck/bundle';
-import { createNodeRunner, NODE_SESSION_OPTIONS } from '../../apps/cli/src/node-platform.ts';
+import type { TrustedKey } from '@leafcheck/bundle';
+import { createNodeRunner, loadBundle } from '../../apps/cli/src/node-platform.ts';
 
-export async function weightFoldingReport(dir: string, runs: number): Promise<string> {
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as BundleManifest;
-  const files = new Map<string, Uint8Array>();
-  for (const m of Object.values(manifest.models)) if (m) files.set(m.file, new Uint8Array(readFileSync(join(dir, m.file))));
-  const bundle: VerifiedBundle = {
-    manifest,
-    signedBy: { keyId: 'bench', publicKeyHex: '' },
-    content: { names: null, adviceTranslations: {} },
-    files,
-  };
-  const session = NODE_SESSION_OPTIONS.extra?.session as Record<string, unknown>;
+export async function weightFoldingReport(dir: string, runs: number, extraKeys: readonly TrustedKey[] = []): Promise<string> {
+  const bundle = await loadBundle(dir, extraKeys);
   const runners = {
     folded: await createNodeRunner(bundle),
-    perRun: await createNodeRunner(bundle, { extra: { session: { ...session, disable_quant_qdq: '0' } } }),
+    perRun: await createNodeRunner(bundle, { extra: { session: { disable_quant_qdq: '0' } } }),
   };
-  const { height, width } = manifest.models.species.input;
+  const { height, width } = bundle.manifest.models.species.input;
   const input = Uint8Array.from({ length: height * width * 3 }, (_, i) => (i * 37) % 256);
   const dims = [1, height, width, 3] as const;
   const times = { folded: [] as number[], perRun: [] as number[] };

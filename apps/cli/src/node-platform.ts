@@ -65,16 +65,16 @@ export const sharpDecoder: ImageDecoder = {
  * would otherwise spin and take the cores from sharp and the JS steps (2.4x slower end to end,
  * measured on the 2-core dev machine).
  */
-export const NODE_SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  interOpNumThreads: 1,
-  extra: { session: { ...ORT_SESSION_CONFIG, intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-};
+const NODE_SESSION_CONFIG = { ...ORT_SESSION_CONFIG, intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } };
 
+/** `options.extra.session` entries are merged over the defaults above (a bench or test can flip one entry). */
 export function createNodeRunner(bundle: VerifiedBundle, options: ort.InferenceSession.SessionOptions = {}): Promise<ReleasableRunner> {
+  const session = { ...NODE_SESSION_CONFIG, ...(options.extra?.session as Record<string, unknown> | undefined) };
+  const merged = { interOpNumThreads: 1, ...options, extra: { ...options.extra, session } };
   return createModelRunner(
     bundle,
     ortSessions({
-      createSession: (bytes) => ort.InferenceSession.create(bytes, { ...NODE_SESSION_OPTIONS, ...options }),
+      createSession: (bytes) => ort.InferenceSession.create(bytes, merged),
       tensor: (data, dims) => new ort.Tensor(data, dims),
     }),
   );

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createNodeRunner, DEFAULT_BUNDLE_DIR, loadBundle, NODE_SESSION_OPTIONS } from '../src/node-platform.ts';
+import { createNodeRunner, DEFAULT_BUNDLE_DIR, loadBundle } from '../src/node-platform.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'leafcheck-session-config-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -13,10 +13,7 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 async function optimisedGraph(name: string, extraSession?: Record<string, unknown>): Promise<Buffer> {
   const bundle = await loadBundle(DEFAULT_BUNDLE_DIR);
   const optimizedModelFilePath = join(work, `${name}.onnx`);
-  const session = NODE_SESSION_OPTIONS.extra?.session as Record<string, unknown>;
-  const options = extraSession
-    ? { optimizedModelFilePath, extra: { session: { ...session, ...extraSession } } }
-    : { optimizedModelFilePath };
+  const options = { optimizedModelFilePath, ...(extraSession ? { extra: { session: extraSession } } : {}) };
   const runner = await createNodeRunner(bundle, options);
   const { height, width } = bundle.manifest.models.species.input;
   await runner.run(['species', 'disease'], new Uint8Array(height * width * 3), [1, height, width, 3]);
